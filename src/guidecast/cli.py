@@ -1,0 +1,372 @@
+"""The command line: a thin layer that parses options, calls the library and prints results.
+
+Every expected failure is a `GuidecastError`, printed as one line per problem with its exit
+code; anything else is a bug, reported in one line too (the full traceback with --verbose).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from guidecast import __version__
+from guidecast.durations import DurationSyntaxError, format_clock, format_duration, parse_duration
+from guidecast.durations import parse_time_range as _parse_time_range
+from guidecast.errors import GuidecastError, UsageError
+from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing
+
+app = typer.Typer(
+    help="Turn a routine written in YAML into a paced, voice-guided audio session.\n\n"
+    "Example: guidecast build lactation-massage --length 10m",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+cache_app = typer.Typer(help="Inspect or clear the speech clip cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+_verbose = False
+
+RoutineArg = Annotated[
+    str, typer.Argument(help="A routine file, or the name of a shipped routine (guidecast list).")
+]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files.")]
+PaceOption = Annotated[
+    float | None,
+    typer.Option(help=f"Scale every step's time ({MIN_PACE:g} to {MAX_PACE:g}; 1.5 = slower)."),
+]
+LengthOption = Annotated[
+    str | None, typer.Option(help="Fit the session to this length, e.g. 10m or 12 min.")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Set one step's time, e.g. --set circles=2m (repeatable)."),
+]
+RateOption = Annotated[int | None, typer.Option(help="Speech rate in words per minute.")]
+ChimeOption = Annotated[
+    bool | None,
+    typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
+]
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"guidecast: {message}" if "\n" not in message else message, err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors_as_messages() -> Iterator[None]:
+    """Turn the project's errors into one-line messages and exit codes; never a traceback."""
+    try:
+        yield
+    except GuidecastError as err:
+        if _verbose:
+            traceback.print_exc()
+        _fail(str(err), err.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", 130)
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as err:  # a bug: say so plainly, details on request
+        if _verbose:
+            traceback.print_exc()
+        _fail(f"internal error: {type(err).__name__}: {err} (run with --verbose for details)", 1)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show full causes of errors.")
+    ] = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    global _verbose
+    _verbose = verbose
+    if version:
+        typer.echo(f"guidecast {__version__}")
+        raise typer.Exit()
+
+
+def _pacing(
+    pace: float | None,
+    length: str | None,
+    sets: list[str] | None,
+    rate: int | None,
+    chime: bool | None,
+) -> Pacing:
+    if pace is not None and not MIN_PACE <= pace <= MAX_PACE:
+        raise UsageError(f"--pace must be from {MIN_PACE:g} to {MAX_PACE:g}, got {pace:g}")
+    if pace is not None and length is not None:
+        raise UsageError("use --pace or --length, not both")
+    target = None
+    if length is not None:
+        try:
+            target = parse_duration(length)
+        except DurationSyntaxError as err:
+            raise UsageError(f"--length: {err}") from None
+    times = {}
+    for item in sets or []:
+        step, sep, value = item.partition("=")
+        if not sep or not step.strip():
+            raise UsageError(f"--set {item!r}: expected STEP=TIME, e.g. --set circles=2m")
+        try:
+            times[step.strip()] = _parse_time_range(value.strip())
+        except DurationSyntaxError as err:
+            raise UsageError(f"--set {item!r}: {err}") from None
+    if rate is not None and not 80 <= rate <= 400:
+        raise UsageError(f"--rate must be from 80 to 400 words per minute, got {rate}")
+    return Pacing(pace=pace or 1.0, length=target, times=times, rate=rate, chime=chime)
+
+
+def _load(routine: str) -> Any:
+    from guidecast.library import resolve
+    from guidecast.load import read_routine_file
+
+    path = resolve(routine)
+    return read_routine_file(path, display=routine if path.name == routine else str(path))
+
+
+def _check_set_ids(routine: Any, pacing: Pacing) -> None:
+    from guidecast.errors import Problem, RoutineError
+    from guidecast.load import did_you_mean
+
+    ids = [s.id for s in routine.all_steps()]
+    problems = [
+        Problem(
+            "--set",
+            1,
+            1,
+            f"no step {step!r} in this routine{did_you_mean(step, ids)}; steps: {', '.join(ids)}",
+        )
+        for step in pacing.times
+        if step not in ids
+    ]
+    if problems:
+        raise RoutineError(problems)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on a terminal; nothing when output is piped or in CI."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        transient=True,
+        console=None,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+        labels = {"speech": "speaking", "audio": "encoding"}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=max(total, 1))
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def _print_notes(notes: tuple[str, ...] | list[str]) -> None:
+    for note in notes:
+        typer.echo(f"warning: {note}", err=True)
+
+
+@app.command()
+def build(
+    routine: RoutineArg,
+    out: OutOption = Path("audio_out"),
+    pace: PaceOption = None,
+    length: LengthOption = None,
+    set_: SetOption = None,
+    rate: RateOption = None,
+    chime: ChimeOption = None,
+    bitrate: Annotated[int, typer.Option(help="MP3 bitrate in kbps.")] = 64,
+    sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = 22050,
+) -> None:
+    """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
+
+    Example: guidecast build my-routine.yaml -o sessions --length 10m
+    """
+    with _errors_as_messages():
+        from guidecast.build import AudioSettings
+        from guidecast.build import build as build_routine
+
+        pacing = _pacing(pace, length, set_, rate, chime)
+        loaded = _load(routine)
+        _check_set_ids(loaded, pacing)
+        with _progress_bar(True) as progress:
+            result = build_routine(
+                loaded, out, pacing, AudioSettings(sample_rate, bitrate), progress=progress
+            )
+        _print_notes(result.session.timeline.notes)
+        timeline = result.session.timeline
+        typer.echo(
+            f"{result.files[0]}  {format_clock(timeline.seconds)}  {len(timeline.steps)} steps"
+        )
+
+
+@app.command()
+def validate(routine: RoutineArg) -> None:
+    """Check a routine; print "ok" and its total length, or every problem found.
+
+    Example: guidecast validate my-routine.yaml
+    """
+    with _errors_as_messages():
+        session = _plan(routine, Pacing())
+        _print_notes(session.timeline.notes)
+        typer.echo(f"ok  {format_clock(session.timeline.seconds)}")
+
+
+def _plan(routine: str, pacing: Pacing) -> Any:
+    from guidecast.build import DEFAULT_SAMPLE_RATE, plan, voice_for
+
+    loaded = _load(routine)
+    _check_set_ids(loaded, pacing)
+    voice = voice_for(loaded, pacing, DEFAULT_SAMPLE_RATE)
+    try:
+        return plan(loaded, pacing, voice)
+    finally:
+        voice.close()
+
+
+@app.command()
+def preview(
+    routine: RoutineArg,
+    pace: PaceOption = None,
+    length: LengthOption = None,
+    set_: SetOption = None,
+    rate: RateOption = None,
+    chime: ChimeOption = None,
+) -> None:
+    """Print the timeline as a table (start, end, step, what is heard); makes no audio files.
+
+    Example: guidecast preview lactation-massage --pace 1.5
+    """
+    with _errors_as_messages():
+        session = _plan(routine, _pacing(pace, length, set_, rate, chime))
+        timeline = session.timeline
+        rate_hz = timeline.sample_rate
+        typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")
+        typer.echo(f"{'start':>8} {'end':>8}  {'step':<18} heard")
+        previous = 0
+        for cue in timeline.cues:
+            if cue.start - previous >= rate_hz:  # show silences of a second or more
+                typer.echo(
+                    f"{format_clock(previous / rate_hz):>8} "
+                    f"{format_clock(cue.start / rate_hz):>8}  {'':<18} "
+                    f"(silence {format_duration((cue.start - previous) / rate_hz)})"
+                )
+            heard = f'"{cue.text}"' if cue.text else f"[{cue.sound}]"
+            typer.echo(
+                f"{format_clock(cue.start / rate_hz):>8} {format_clock(cue.end / rate_hz):>8}"
+                f"  {(cue.step or ''):<18} {cue.kind}: {heard}"
+            )
+            previous = max(previous, cue.end)
+        _print_notes(timeline.notes)
+
+
+@app.command()
+def voices(
+    engine: Annotated[str, typer.Option(help="Speech engine.")] = "pyttsx3",
+    language: Annotated[
+        str | None, typer.Option(help="Only voices for this language, e.g. en.")
+    ] = None,
+) -> None:
+    """List the voices of a speech engine: id, name, languages.
+
+    Example: guidecast voices --language en
+    """
+    with _errors_as_messages():
+        from guidecast.speech.workers import SpeechPool
+
+        with SpeechPool(engine, workers=1) as pool:
+            found = pool.voices()
+        for voice in found:
+            if language and not any(
+                lang.lower().startswith(language.lower()) for lang in voice.languages
+            ):
+                continue
+            typer.echo(f"{voice.id:<28} {voice.name:<32} {', '.join(voice.languages)}")
+
+
+@app.command("list")
+def list_routines() -> None:
+    """List the shipped routines: name, title, length, steps and source article.
+
+    Example: guidecast list
+    """
+    with _errors_as_messages():
+        from guidecast.library import routines_dir, shipped_names
+
+        rows = []
+        for name in shipped_names():
+            session = _plan(str(routines_dir() / f"{name}.yaml"), Pacing())
+            routine = session.routine
+            rows.append(
+                (
+                    name,
+                    routine.title,
+                    format_clock(session.timeline.seconds),
+                    str(len(routine.all_steps())),
+                    routine.source or "",
+                )
+            )
+        header = ("name", "title", "length", "steps", "source")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+        for row in [header, *rows]:
+            typer.echo(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+
+
+@app.command()
+def schema() -> None:
+    """Print the routine format's JSON Schema (for editors and the YAML language server).
+
+    Example: guidecast schema > routine.schema.json
+    """
+    with _errors_as_messages():
+        from importlib import resources
+
+        typer.echo((resources.files("guidecast") / "routine.schema.json").read_text())
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Show where the speech cache is and how big it is."""
+    with _errors_as_messages():
+        from guidecast.speech.cache import ClipCache
+
+        info = ClipCache().info()
+        typer.echo(f"{info.path}  {info.entries} clips  {info.bytes / 1e6:.1f} MB")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached speech clip."""
+    with _errors_as_messages():
+        from guidecast.speech.cache import ClipCache
+
+        typer.echo(f"removed {ClipCache().clear()} clips")
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

@@ -1,0 +1,44 @@
+"""Generated sounds: a soft chime for step changes and a metronome tick. Nothing downloaded.
+
+Both are made with pydub's generators at the session rate and kept well below the voice.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pydub import AudioSegment
+    from pydub.generators import Sine
+
+SOUND_SECONDS = {"chime": 0.9, "tick": 0.04}
+
+
+def sound_samples(name: str, sample_rate: int) -> int:
+    """A sound's exact length in samples; the timeline relies on this, so render must match."""
+    return round(SOUND_SECONDS[name] * sample_rate)
+
+
+@functools.cache
+def sound_pcm(name: str, sample_rate: int) -> bytes:
+    """Mono 16-bit PCM of exactly `sound_samples(name, sample_rate)` samples."""
+    samples = sound_samples(name, sample_rate)
+    ms = SOUND_SECONDS[name] * 1000
+    if name == "chime":
+        # Two soft bell partials (a fifth apart) with a quick attack and a long fade.
+        low = Sine(660, sample_rate=sample_rate).to_audio_segment(duration=ms, volume=-24)
+        high = Sine(990, sample_rate=sample_rate).to_audio_segment(duration=ms, volume=-30)
+        segment = low.overlay(high).fade_in(8).fade_out(int(ms * 0.85))
+    else:
+        segment = Sine(1500, sample_rate=sample_rate).to_audio_segment(duration=ms, volume=-30)
+        segment = segment.fade_in(2).fade_out(int(ms * 0.8))
+    segment = segment.set_channels(1).set_sample_width(2)
+    pcm = segment.raw_data[: samples * 2]
+    return pcm + bytes(samples * 2 - len(pcm))
+
+
+def silent_segment(ms: int, sample_rate: int) -> AudioSegment:
+    return AudioSegment.silent(duration=ms, frame_rate=sample_rate)

@@ -1,0 +1,116 @@
+"""The speech clip cache: shaped clips on disk, keyed by everything that changes their sound.
+
+Shared by all routines and builds. Writes are atomic (temporary file, then rename), so two
+builds at once never see half an entry; every entry carries a checksum, so a damaged one is
+noticed, removed and made again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from guidecast.speech.engine import SpeechClip, SpeechRequest
+
+MAGIC = b"GCCLIP1\0"
+_HEADER = struct.Struct("<8sII32s")  # magic, sample rate, samples, sha256 of the PCM
+SHAPING_VERSION = 1  # bump when guidecast.speech.shaping changes what it makes
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get("GUIDECAST_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("guidecast", appauthor=False)) / "clips"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    entries: int
+    bytes: int
+
+
+class ClipCache:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or default_cache_dir()
+
+    def key(self, engine: str, engine_version: str, request: SpeechRequest, rate: int) -> str:
+        material = {
+            "engine": engine,
+            "engine_version": engine_version,
+            "request": asdict(request),
+            "sample_rate": rate,
+            "shaping": SHAPING_VERSION,
+        }
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.clip"
+
+    def get(self, key: str) -> SpeechClip | None:
+        """The clip, or None when absent or damaged (a damaged entry is removed)."""
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if len(data) >= _HEADER.size:
+            magic, rate, samples, digest = _HEADER.unpack_from(data)
+            pcm = data[_HEADER.size :]
+            if (
+                magic == MAGIC
+                and len(pcm) == samples * 2
+                and hashlib.sha256(pcm).digest() == digest
+                and rate > 0
+            ):
+                return SpeechClip(pcm=pcm, sample_rate=rate)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+
+    def put(self, key: str, clip: SpeechClip) -> None:
+        """Store a clip atomically. A cache that cannot be written only costs speed."""
+        path = self._path(key)
+        header = _HEADER.pack(
+            MAGIC, clip.sample_rate, clip.samples, hashlib.sha256(clip.pcm).digest()
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(header)
+                    out.write(clip.pcm)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            pass
+
+    def info(self) -> CacheInfo:
+        entries = 0
+        size = 0
+        if self.root.exists():
+            for path in self.root.glob("*/*.clip"):
+                entries += 1
+                with contextlib.suppress(OSError):
+                    size += path.stat().st_size
+        return CacheInfo(self.root, entries, size)
+
+    def clear(self) -> int:
+        removed = self.info().entries
+        if self.root.exists():
+            shutil.rmtree(self.root, ignore_errors=True)
+        return removed

@@ -1,0 +1,193 @@
+"""The default engine: pyttsx3 driving espeak-ng, with espeak-ng loaded from a wheel.
+
+pyttsx3 2.99's espeak driver is wrapped defensively (see docs/stack-notes in the README):
+only the last of several queued files is written, so one clip per `runAndWait`; the first
+`runAndWait` may return before the file exists, so we wait for `finished-utterance`; empty text
+hangs forever, so it never reaches the driver; an unknown voice raises nothing, so voices are
+checked against the list first. This module runs inside a worker process, never in the CLI's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import difflib
+import os
+import tempfile
+import threading
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+from guidecast.errors import SpeechError
+from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
+
+FINISH_TIMEOUT_S = 30.0
+DEFAULT_RATE = 160  # words per minute: calm, clear instructions
+DEFAULT_VOICES = {"en": "gmw/en-us"}
+
+
+def load_espeak_library() -> str:
+    """Make libespeak-ng loadable by pyttsx3; prefer the `espeakng-loader` wheel's copy.
+
+    The wheel's library has its build machine's data path compiled in, so ESPEAK_DATA_PATH must
+    point at the wheel's data; loading it RTLD_GLOBAL lets pyttsx3's own
+    `cdll.LoadLibrary("libespeak-ng.so.1")` find this copy. Returns where it came from.
+    """
+    try:
+        import espeakng_loader
+
+        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+        os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+        return "espeakng-loader"
+    except (ImportError, OSError):
+        pass
+    try:  # a system espeak-ng, if the wheel cannot load here
+        ctypes.CDLL("libespeak-ng.so.1", mode=ctypes.RTLD_GLOBAL)
+        return "system"
+    except OSError:
+        raise SpeechError(
+            "espeak-ng is missing: reinstall guidecast (pip install guidecast) so the "
+            "espeakng-loader wheel is present, or install the espeak-ng system package"
+        ) from None
+
+
+class Pyttsx3Engine:
+    name = "pyttsx3"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+        self._finished = threading.Event()
+        self._errors: list[str] = []
+        self._voices: list[VoiceInfo] | None = None
+        self._current: tuple[str | None, int | None, float | None] | None = None
+
+    def load(self) -> Pyttsx3Engine:
+        self._workdir = Path(tempfile.mkdtemp(prefix="guidecast-espeak-"))
+        self.library = load_espeak_library()
+        import pyttsx3
+
+        try:
+            self._engine = pyttsx3.init("espeak")
+        except (RuntimeError, OSError) as err:
+            raise SpeechError(f"cannot start the espeak-ng voice: {err}") from None
+        self._engine.connect("finished-utterance", self._on_finished)
+        self._engine.connect("error", self._on_error)
+        return self
+
+    def _on_finished(self, name: object = None, completed: object = True) -> None:
+        self._finished.set()
+
+    def _on_error(self, name: object = None, exception: object = None) -> None:
+        self._errors.append(str(exception))
+
+    def version(self) -> str:
+        """Versions of everything that shapes the sound; cheap, needs no `load()`."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            espeak = version("espeakng-loader")
+        except PackageNotFoundError:
+            espeak = "system"
+        return f"pyttsx3-{version('pyttsx3')}+espeakng-loader-{espeak}+rate-{DEFAULT_RATE}"
+
+    def voices(self) -> list[VoiceInfo]:
+        if self._voices is None:
+            self._voices = [
+                VoiceInfo(
+                    id=v.id,
+                    name=v.name,
+                    languages=tuple(_language_text(lang) for lang in (v.languages or ())),
+                    engine=self.name,
+                )
+                for v in self._engine.getProperty("voices")
+            ]
+        return self._voices
+
+    def resolve_voice(self, voice_id: str | None, language: str) -> str:
+        """The voice id to use: the one asked for (checked), else the language's default."""
+        ids = [v.id for v in self.voices()]
+        if voice_id is None:
+            base = language.lower().split("-")[0]
+            wanted = DEFAULT_VOICES.get(base)
+            if wanted in ids:
+                return wanted
+            for voice in self.voices():
+                if any(lang.lower().startswith(base) for lang in voice.languages):
+                    return voice.id
+            return ids[0]
+        if voice_id in ids:
+            return voice_id
+        by_suffix = [i for i in ids if i.split("/")[-1] == voice_id]
+        if by_suffix:
+            return by_suffix[0]
+        close = difflib.get_close_matches(voice_id, ids, n=3, cutoff=0.5)
+        hint = f"; close matches: {', '.join(close)}" if close else ""
+        raise SpeechError(
+            f"voice {voice_id!r} does not exist in espeak-ng{hint} (guidecast voices lists all)"
+        )
+
+    def synthesize(self, request: SpeechRequest) -> SpeechClip:
+        if not any(ch.isalnum() for ch in request.text):
+            raise SpeechError(f"nothing to speak in {request.text!r}")
+        settings = (
+            self.resolve_voice(request.voice_id, request.language),
+            request.rate or DEFAULT_RATE,
+            1.0 if request.volume is None else request.volume,
+        )
+        if settings != self._current:
+            voice, rate, volume = settings
+            self._engine.setProperty("voice", voice)
+            self._engine.setProperty("rate", rate)
+            self._engine.setProperty("volume", volume)
+            self._current = settings
+        # The driver now and then finishes with an empty buffer (measured: about 1 clip in
+        # 900); saying the same text again works, so try a few times before giving up.
+        for _ in range(3):
+            clip = self._speak_once(request.text)
+            if clip is not None:
+                return clip
+        raise SpeechError(f"espeak-ng wrote no audio for {request.text[:40]!r}")
+
+    def _speak_once(self, text: str) -> SpeechClip | None:
+        target = self._workdir / "clip.wav"
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        self._finished.clear()
+        self._errors.clear()
+        # One clip per runAndWait: the driver keeps only one pending file.
+        self._engine.save_to_file(text, str(target))
+        self._engine.runAndWait()
+        if not self._finished.wait(FINISH_TIMEOUT_S):
+            raise SpeechError(f"espeak-ng did not finish speaking {text[:40]!r}")
+        if self._errors:
+            raise SpeechError(f"espeak-ng failed: {self._errors[0]}")
+        return _read_wav(target)
+
+
+def _read_wav(path: Path) -> SpeechClip | None:
+    """The clip at `path`, or None when it came out empty.
+
+    The file can appear a moment after the finished event, so missing files get a short wait.
+    """
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            with wave.open(str(path), "rb") as wav:
+                if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+                    raise SpeechError("espeak-ng wrote audio in an unexpected format")
+                pcm = wav.readframes(wav.getnframes())
+                rate = wav.getframerate()
+            return SpeechClip(pcm=pcm, sample_rate=rate) if pcm else None
+        except (FileNotFoundError, EOFError, wave.Error):
+            pass
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.005)
+
+
+def _language_text(language: object) -> str:
+    if isinstance(language, bytes):
+        return language.decode("utf-8", "replace").lstrip("\x05")
+    return str(language)

@@ -1,0 +1,253 @@
+"""Speech engines in worker processes, so a hang or crash never takes a build down.
+
+Each worker loads one engine and answers one request at a time over a pipe. The parent gives
+every request a deadline: a worker that misses it, dies, or breaks the pipe is killed and
+replaced, and the request is tried once more before it fails with a message naming the text.
+Workers start lazily, so a build whose clips are all cached starts none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from guidecast.errors import SpeechError
+from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
+
+ENGINES = {"pyttsx3": "guidecast.speech.espeak:Pyttsx3Engine"}
+START_TIMEOUT_S = 30.0
+
+
+def request_timeout() -> float:
+    """Seconds one clip may take before its worker is deemed hung."""
+    return float(os.environ.get("GUIDECAST_SPEECH_TIMEOUT", "30"))
+
+
+def engine_class(engine: str) -> Any:
+    """The engine class for a name (`pyttsx3`) or a `module:Class` path (used by tests)."""
+    spec = ENGINES.get(engine, engine)
+    if ":" not in spec:
+        known = ", ".join(sorted(ENGINES))
+        raise SpeechError(f"unknown speech engine {engine!r}; known engines: {known}")
+    module_name, _, class_name = spec.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, class_name)
+
+
+def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
+    """The worker's main loop. Engines print to stdout (pyttsx3 does): send that to /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (lives as long as the worker)
+    from guidecast.speech.shaping import shape_clip
+
+    try:
+        instance = engine_class(engine)().load()
+    except SpeechError as err:
+        conn.send(("fatal", str(err)))
+        return
+    except Exception as err:  # an engine that cannot start says why, in one line
+        conn.send(("fatal", f"cannot start the {engine} speech engine: {err}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        kind, payload = message
+        try:
+            if kind == "speak":
+                clip = instance.synthesize(payload)
+                conn.send(("ok", shape_clip(clip, sample_rate)))
+            elif kind == "voices":
+                conn.send(("ok", instance.voices()))
+            elif kind == "check_voice":
+                conn.send(("ok", instance.resolve_voice(*payload)))
+        except SpeechError as err:
+            conn.send(("error", str(err)))
+        except Exception as err:
+            conn.send(("error", f"{type(err).__name__}: {err}"))
+
+
+@dataclass
+class _Job:
+    index: int
+    request: SpeechRequest
+    label: str
+    attempts: int = 0
+
+
+class _Worker:
+    def __init__(self, engine: str, sample_rate: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child, engine, sample_rate), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.job: _Job | None = None
+        self.deadline = 0.0
+        self.ready = False
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+class SpeechPool:
+    """Worker processes for one engine at one session sample rate. Use as a context manager."""
+
+    def __init__(self, engine: str = "pyttsx3", sample_rate: int = 22050, workers: int = 0):
+        engine_class(engine)  # fail early on an unknown engine
+        self.engine = engine
+        self.sample_rate = sample_rate
+        self.size = workers or max(1, min(4, os.cpu_count() or 1))
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> SpeechPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        self._workers.clear()
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self.engine, self.sample_rate)
+        if not worker.conn.poll(START_TIMEOUT_S):
+            worker.kill()
+            raise SpeechError(f"the {self.engine} speech engine did not start in time")
+        try:
+            kind, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.kill()
+            raise SpeechError(
+                f"the {self.engine} speech engine crashed while starting (is espeak-ng data "
+                "missing? reinstall guidecast)"
+            ) from None
+        if kind == "fatal":
+            worker.kill()
+            raise SpeechError(payload)
+        worker.ready = True
+        return worker
+
+    def _one(self, kind: str, payload: object) -> Any:
+        if not self._workers:
+            self._workers.append(self._start())
+        worker = self._workers[0]
+        worker.conn.send((kind, payload))
+        if not worker.conn.poll(request_timeout()):
+            self._replace(worker)
+            raise SpeechError(f"the {self.engine} speech engine did not answer")
+        try:
+            status, result = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker)
+            raise SpeechError(f"the {self.engine} speech engine crashed") from None
+        if status != "ok":
+            raise SpeechError(result)
+        return result
+
+    def voices(self) -> list[VoiceInfo]:
+        return self._one("voices", None)
+
+    def check_voice(self, voice_id: str | None, language: str) -> str:
+        """The voice id that will speak; a clear error when it does not exist."""
+        return self._one("check_voice", (voice_id, language))
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self._workers.remove(worker)
+
+    def synthesize(
+        self,
+        requests: Iterable[tuple[SpeechRequest, str]],
+        on_clip: Callable[[int, SpeechClip], None],
+    ) -> None:
+        """Speak every (request, label) pair, in parallel; `on_clip(index, clip)` as each ends.
+
+        The label names the request in errors ("step 'circles'"). A request whose worker hangs
+        or dies is retried once on a fresh worker; a second failure raises `SpeechError`.
+        """
+        queue = deque(_Job(i, request, label) for i, (request, label) in enumerate(requests))
+        if not queue:
+            return
+        timeout = request_timeout()
+        while len(self._workers) < min(self.size, len(queue)):
+            self._workers.append(self._start())
+        busy: dict[Connection, _Worker] = {}
+        try:
+            while queue or busy:
+                for worker in self._workers:
+                    if worker.job is None and queue:
+                        job = queue.popleft()
+                        job.attempts += 1
+                        worker.job = job
+                        worker.deadline = time.monotonic() + timeout
+                        worker.conn.send(("speak", job.request))
+                        busy[worker.conn] = worker
+                if not busy:
+                    continue
+                wait_for = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
+                for conn in wait(list(busy), timeout=wait_for):
+                    worker = busy.pop(conn)  # type: ignore[arg-type]
+                    job = worker.job
+                    assert job is not None
+                    worker.job = None
+                    try:
+                        status, result = conn.recv()  # type: ignore[union-attr]
+                    except (EOFError, OSError):
+                        self._retry_or_fail(worker, job, queue, "crashed")
+                        continue
+                    if status != "ok":
+                        raise SpeechError(f"{job.label}: {result}")
+                    on_clip(job.index, result)
+                now = time.monotonic()
+                for conn, worker in list(busy.items()):
+                    if worker.deadline <= now:
+                        busy.pop(conn)
+                        job = worker.job
+                        assert job is not None
+                        worker.job = None
+                        self._retry_or_fail(worker, job, queue, f"hung for {timeout:g} s")
+        except BaseException:
+            for worker in list(busy.values()):
+                self._replace(worker)  # a worker mid-request cannot be reused
+            raise
+
+    def _retry_or_fail(self, worker: _Worker, job: _Job, queue: deque[_Job], what: str) -> None:
+        self._replace(worker)
+        if job.attempts >= 2:
+            raise SpeechError(
+                f"{job.label}: the {self.engine} speech engine {what} twice speaking "
+                f"{job.request.text[:50]!r}"
+            )
+        self._workers.append(self._start())
+        queue.appendleft(job)

@@ -1,0 +1,30 @@
+"""ID3 tags for a built MP3: title, artist, album, description, length."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mutagen.id3 import COMM, ID3, TALB, TCON, TIT2, TLEN, TPE1, TXXX
+
+from guidecast import __version__
+
+if TYPE_CHECKING:
+    from guidecast.build import Session
+
+ARTIST = "guidecast"
+ALBUM = "guidecast sessions"
+
+
+def write_tags(path: Path, session: Session) -> None:
+    routine, timeline = session.routine, session.timeline
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=routine.title))
+    tags.add(TPE1(encoding=3, text=ARTIST))
+    tags.add(TALB(encoding=3, text=ALBUM))
+    tags.add(TCON(encoding=3, text="Speech"))
+    tags.add(TLEN(encoding=3, text=str(round(timeline.seconds * 1000))))
+    if routine.description:
+        tags.add(COMM(encoding=3, lang="eng", desc="", text=routine.description))
+    tags.add(TXXX(encoding=3, desc="guidecast", text=f"guidecast {__version__}"))
+    tags.save(str(path), v2_version=3)
