@@ -220,6 +220,53 @@ def build(
         )
 
 
+@app.command("build-all")
+def build_all(
+    folder: Annotated[
+        Path | None, typer.Argument(help="A folder of routine files (*.yaml).")
+    ] = None,
+    shipped: Annotated[bool, typer.Option("--shipped", help="Build every shipped routine.")] = False,
+    out: OutOption = Path("audio_out"),
+    pace: PaceOption = None,
+    rate: RateOption = None,
+    chime: ChimeOption = None,
+) -> None:
+    """Build many routines with one pool of speech workers and one cache.
+
+    Example: guidecast build-all --shipped -o audio_out
+    """
+    with _errors_as_messages():
+        from guidecast.build import AudioSettings, voice_for
+        from guidecast.build import build as build_routine
+        from guidecast.library import routines_dir
+        from guidecast.speech.workers import SpeechPool
+
+        if shipped == (folder is not None):
+            raise UsageError("give a folder of routines, or --shipped (not both)")
+        source = routines_dir() if shipped else folder
+        assert source is not None
+        paths = sorted(source.glob("*.yaml")) + sorted(source.glob("*.yml"))
+        if not paths:
+            raise UsageError(f"no routine files (*.yaml) in {source}")
+        routines = [_load(str(path)) for path in paths]  # all valid before any is built
+        pacing = _pacing(pace, None, None, rate, chime)
+        audio = AudioSettings()
+        pools: dict[str, SpeechPool] = {}
+        try:
+            for routine in routines:
+                voice = voice_for(routine, pacing, audio.sample_rate)
+                voice.pool = pools.setdefault(
+                    voice.engine, SpeechPool(voice.engine, audio.sample_rate)
+                )
+                with _progress_bar(True) as progress:
+                    result = build_routine(routine, out, pacing, audio, voice, progress)
+                _print_notes(result.session.timeline.notes)
+                typer.echo(f"{result.files[0]}  {format_clock(result.session.timeline.seconds)}")
+        finally:
+            for pool in pools.values():
+                pool.close()
+
+
 @app.command()
 def validate(routine: RoutineArg) -> None:
     """Check a routine; print "ok" and its total length, or every problem found.
