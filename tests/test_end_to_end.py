@@ -170,3 +170,21 @@ def test_rebuild_is_identical_and_uses_the_cache(built: tuple[Path, dict], tmp_p
     first = (out / manifest["audio"]).read_bytes()
     second = (again / manifest["audio"]).read_bytes()
     assert first == second
+
+
+def test_a_voice_that_does_not_exist_is_named_with_close_matches(tmp_path: Path) -> None:
+    routine = tmp_path / "voice.yaml"
+    routine.write_text(
+        "guidecast: 1\ntitle: V\nvoice: {id: en-uss}\n"
+        "steps:\n  - {id: a, title: A, say: Hello., duration: 2s}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "guidecast", "build", str(routine), "-o", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "guidecast: voice 'en-uss' does not exist in espeak-ng; close matches: gmw/en-us, "
+        "gmw/en-us-nyc, eu (guidecast voices lists all)\n"
+    )
+    assert not (tmp_path / "out").exists()

@@ -48,6 +48,12 @@ class SpeechError(GuidecastError):
     """The speech engine failed, hung or is missing."""
 
 
+class VoiceNotFoundError(SpeechError):
+    """The routine or options ask for a voice the engine does not have."""
+
+    exit_code = 2
+
+
 class AudioError(GuidecastError):
     """Encoding or writing audio failed."""
 

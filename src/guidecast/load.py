@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from guidecast.routine import (
 
 MAX_FILE_BYTES = 1024 * 1024  # a routine is a few KB; anything near this is not one
 MAX_NODES = 20_000  # after alias expansion: stops "billion laughs" documents
+MAX_DEPTH = 50  # lists and mappings inside each other; a routine needs about eight
 MAX_UTTERANCE_CHARS = 600  # about 100 words: longer lines make slow, unpaced speech
 MAX_STEPS = 2_000
 MIN_RATE, MAX_RATE = 80, 400
@@ -111,13 +113,26 @@ def read_text(path: Path, name: str) -> str:
                     )
                 ]
             )
-        data = path.read_bytes()
+        with path.open("rb") as file:  # at most one byte too many: /dev/zero, pipes
+            data = file.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise RoutineError([Problem(name, 1, 1, "is a folder, expected a routine file")]) from None
     except FileNotFoundError:
         raise RoutineError([Problem(name, 1, 1, "no such file")]) from None
     except OSError as err:
         raise RoutineError([Problem(name, 1, 1, f"cannot read: {err.strerror}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError(
+            [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    f"file is more than {MAX_FILE_BYTES:,} bytes; a routine file "
+                    f"must be at most {MAX_FILE_BYTES:,} bytes",
+                )
+            ]
+        )
     if b"\0" in data:
         line, column = _position(data, data.index(b"\0"))
         raise RoutineError(
@@ -149,26 +164,110 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 def compose(text: str, name: str) -> Node | None:
     """The YAML node tree (safe: tags are only looked at, never constructed)."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_depth(text, name)  # before composing: the composer recurses once per level
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is not None:
+            _check_expansion(root, name)
+        return root
     except yaml.MarkedYAMLError as err:
         raise RoutineError([_yaml_problem(err, name)]) from None
     except yaml.YAMLError as err:
         raise RoutineError([Problem(name, 1, 1, f"not valid YAML: {err}")]) from None
 
 
+def _check_depth(text: str, name: str) -> None:
+    """Refuse lists and mappings nested deeper than any routine needs (`[[[[...`)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise RoutineError(
+                    [
+                        Problem(
+                            name,
+                            mark.line + 1,
+                            mark.column + 1,
+                            f"lists and mappings nested more than {MAX_DEPTH} levels deep; "
+                            "a routine needs fewer than ten",
+                        )
+                    ]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_expansion(root: Node, name: str) -> None:
+    """Refuse aliases that expand to a huge document ("billion laughs") or contain themselves.
+
+    Counts each node once per place it appears, as a reader would see the document, without
+    expanding anything: sizes are added up from the bottom, each shared node sized once.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not children_done:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    mark = child.start_mark
+                    raise RoutineError(
+                        [
+                            Problem(
+                                name,
+                                mark.line + 1,
+                                mark.column + 1,
+                                "this value contains itself through an alias (*name); "
+                                "expected plain values",
+                            )
+                        ]
+                    )
+                if id(child) not in sizes:
+                    stack.append((child, False))
+            continue
+        open_nodes.discard(id(node))
+        sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+        if sizes[id(node)] > MAX_NODES:
+            mark = node.start_mark
+            raise RoutineError(
+                [
+                    Problem(
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"aliases (*name) expand this value to more than {MAX_NODES:,} values; "
+                        "expected a routine of plain values",
+                    )
+                ]
+            )
+
+
 def _yaml_problem(err: yaml.MarkedYAMLError, name: str) -> Problem:
     mark = err.problem_mark or err.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = (err.problem or "").strip()
     if "'\\t'" in problem or "tab" in problem:
-        message = "a tab character: YAML indents with spaces only"
+        message = "a tab character: YAML allows only spaces here; replace the tab with spaces"
     elif "found unexpected end of stream" in problem and "quoted" in (err.context or ""):
+        mark = err.context_mark or mark  # where the quote opens, not the end of the file
         message = "a quoted string is never closed: add the closing quote"
     elif "mapping values are not allowed here" in problem:
         message = (
-            "a ':' where a value was expected: indent the line under its key, "
-            "or quote text that contains ': '"
+            "a ':' inside a value: line this key up with the keys above it, "
+            "or put text that contains ': ' in quotes"
         )
+    elif "expected a single document" in (err.context or ""):
+        message = "a second YAML document (after '---'): expected one routine per file"
     elif "expected <block end>" in problem or "did not find expected key" in problem:
         message = "bad indentation: keys of one mapping must line up in the same column"
     elif "found duplicate anchor" in problem or "found undefined alias" in problem:
@@ -176,6 +275,7 @@ def _yaml_problem(err: yaml.MarkedYAMLError, name: str) -> Problem:
     else:
         context = f" ({err.context.strip()})" if err.context else ""
         message = f"not valid YAML: {problem}{context}"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return Problem(name, line, column, message)
 
 
@@ -197,12 +297,17 @@ def parse_routine(text: str, name: str, path: Path | None = None) -> Routine:
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """` (did you mean 'x'?)` for the closest choice, or nothing when none is close."""
+    match = closest(word, choices)
+    return f" (did you mean {match!r}?)" if match else ""
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not match:
         lowered = {c.lower(): c for c in choices}
         if word.lower() in lowered:
             match = [lowered[word.lower()]]
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    return match[0] if match else None
 
 
 class NodeReader:
@@ -224,7 +329,7 @@ class NodeReader:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            raise RoutineError(self.problems)
+            raise RoutineError(list(dict.fromkeys(self.problems)))  # once per aliased value
 
     def _visit(self, node: Node) -> None:
         self._visited += 1
@@ -264,6 +369,7 @@ class NodeReader:
                 f"{', ...' if len(allowed) > 4 else ''}), got {_kind(node)}",
             )
         entries: dict[str, Located] = {}
+        misspelt: set[str] = set()  # keys an unknown key is close to: not also "missing"
         for key_node, value_node in node.value:
             self._visit(key_node)
             if not isinstance(key_node, ScalarNode) or key_node.tag == _NULL:
@@ -275,6 +381,7 @@ class NodeReader:
                 self.fail(key_node, f"duplicate key {key!r} in {what} (first on line {first})")
                 continue
             if key not in allowed:
+                misspelt.add(closest(key, allowed) or "")
                 self.fail(
                     key_node,
                     f"unknown key {key!r} in {what}{did_you_mean(key, allowed)}; "
@@ -282,7 +389,7 @@ class NodeReader:
                 )
                 continue
             entries[key] = Located(key_node, value_node)
-        missing = [k for k in required if k not in entries]
+        missing = [k for k in required if k not in entries and k not in misspelt]
         for key in missing:
             self.fail(node, f"{what} is missing the required key {key!r}")
         return entries
@@ -342,7 +449,7 @@ class NodeReader:
         scalar = self.scalar(node, what, f"a whole number from {low} to {high}")
         if scalar.tag != _INT:
             raise self.fail(
-                node, f"{what} must be a whole number from {low} to {high}, got {scalar.value!r}"
+                node, f"{what} must be a whole number from {low} to {high}, got {_shown(scalar)}"
             )
         value = int(yaml.SafeLoader("").construct_yaml_int(scalar))
         if not low <= value <= high:
@@ -353,7 +460,7 @@ class NodeReader:
         scalar = self.scalar(node, what, f"a number from {low:g} to {high:g}")
         if scalar.tag not in (_INT, _FLOAT):
             raise self.fail(
-                node, f"{what} must be a number from {low:g} to {high:g}, got {scalar.value!r}"
+                node, f"{what} must be a number from {low:g} to {high:g}, got {_shown(scalar)}"
             )
         value = float(yaml.SafeLoader("").construct_yaml_float(scalar))
         if math.isnan(value) or not low <= value <= high:
@@ -363,7 +470,7 @@ class NodeReader:
     def boolean(self, node: Node, what: str) -> bool:
         scalar = self.scalar(node, what, "true or false")
         if scalar.tag != _BOOL:
-            raise self.fail(node, f"{what} must be true or false, got {scalar.value!r}")
+            raise self.fail(node, f"{what} must be true or false, got {_shown(scalar)}")
         return scalar.value.lower() in ("true", "yes", "on")
 
     def _duration_value(self, node: Node, what: str) -> object:
@@ -396,7 +503,17 @@ def _kind(node: Node) -> str:
         return "a list"
     if node.tag == _NULL:
         return "nothing"
-    return repr(node.value)
+    return _shown(node)
+
+
+def _shown(scalar: ScalarNode) -> str:
+    """A wrong value as written, cut short; quoted when quotes are what made it wrong."""
+    text = scalar.value if len(scalar.value) <= 40 else scalar.value[:40] + "..."
+    if scalar.style in ("'", '"') and scalar.tag == _STR:
+        plain = yaml.SafeLoader("").resolve(ScalarNode, scalar.value, (True, False))
+        if plain in (_INT, _FLOAT, _BOOL):
+            return f"{text!r} in quotes, which makes it text: remove the quotes"
+    return repr(text)
 
 
 class _RoutineReader(NodeReader):
@@ -438,7 +555,7 @@ class _RoutineReader(NodeReader):
         if scalar.tag != _INT:
             raise self.fail(
                 node,
-                f"guidecast (the format version) must be {FORMAT_VERSION}, got {scalar.value!r}",
+                f"guidecast (the format version) must be {FORMAT_VERSION}, got {_shown(scalar)}",
             )
         version = int(scalar.value)
         if version != FORMAT_VERSION:
@@ -484,13 +601,26 @@ class _RoutineReader(NodeReader):
         for key, located in entries.items():
             try:
                 template = self.string(located.value, f"phrase {key!r}")
-                fields = re.findall(r"\{(\w*)\}", template)
-                for name in fields:
-                    if name not in PHRASE_FIELDS[key]:
+                try:
+                    fields = [
+                        (field, spec, conversion)
+                        for _, field, spec, conversion in string.Formatter().parse(template)
+                        if field is not None
+                    ]
+                except ValueError as err:  # "{side" or a lone "}"
+                    raise self.fail(
+                        located.value,
+                        f"phrase {key!r} has a stray brace ({err}); expected fields "
+                        "such as {side}, and {{ or }} for a brace itself",
+                    ) from None
+                for field, spec, conversion in fields:
+                    if field not in PHRASE_FIELDS[key] or spec or conversion:
+                        used = field + (f"!{conversion}" if conversion else "")
+                        used += f":{spec}" if spec else ""
                         allowed = ", ".join("{" + f + "}" for f in PHRASE_FIELDS[key]) or "none"
                         raise self.fail(
                             located.value,
-                            f"phrase {key!r} uses {{{name}}}; the fields it can use: {allowed}",
+                            f"phrase {key!r} uses {{{used}}}; the fields it can use: {allowed}",
                         )
                 phrases[key] = template
             except _Invalid:
@@ -572,7 +702,8 @@ class _RoutineReader(NodeReader):
                         continue
                 if not entries["steps"].value.value:
                     raise self.fail(
-                        entries["steps"].value, "steps of a rounds block is an empty list"
+                        entries["steps"].value,
+                        "steps of a rounds block is an empty list: expected at least one step",
                     )
             except _Invalid:
                 pass

@@ -20,7 +20,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from guidecast.errors import SpeechError
+from guidecast.errors import SpeechError, VoiceNotFoundError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 
 FINISH_TIMEOUT_S = 30.0
@@ -124,7 +124,7 @@ class Pyttsx3Engine:
             return by_suffix[0]
         close = difflib.get_close_matches(voice_id, ids, n=3, cutoff=0.5)
         hint = f"; close matches: {', '.join(close)}" if close else ""
-        raise SpeechError(
+        raise VoiceNotFoundError(
             f"voice {voice_id!r} does not exist in espeak-ng{hint} (guidecast voices lists all)"
         )
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from guidecast.errors import SpeechError
+from guidecast.errors import GuidecastError, SpeechError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 
 ENGINES = {"pyttsx3": "guidecast.speech.espeak:Pyttsx3Engine"}
@@ -75,10 +75,10 @@ def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
                 conn.send(("ok", instance.voices()))
             elif kind == "check_voice":
                 conn.send(("ok", instance.resolve_voice(*payload)))
-        except SpeechError as err:
-            conn.send(("error", str(err)))
+        except GuidecastError as err:  # sent whole, so its type (and exit code) survives
+            conn.send(("error", err))
         except Exception as err:
-            conn.send(("error", f"{type(err).__name__}: {err}"))
+            conn.send(("error", SpeechError(f"{type(err).__name__}: {err}")))
 
 
 @dataclass
@@ -172,7 +172,7 @@ class SpeechPool:
             self._replace(worker)
             raise SpeechError(f"the {self.engine} speech engine crashed") from None
         if status != "ok":
-            raise SpeechError(result)
+            raise result
         return result
 
     def voices(self) -> list[VoiceInfo]:
@@ -227,7 +227,7 @@ class SpeechPool:
                         self._retry_or_fail(worker, job, queue, "crashed")
                         continue
                     if status != "ok":
-                        raise SpeechError(f"{job.label}: {result}")
+                        raise type(result)(f"{job.label}: {result}")
                     on_clip(job.index, result)
                 now = time.monotonic()
                 for conn, worker in list(busy.items()):
