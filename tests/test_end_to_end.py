@@ -136,8 +136,17 @@ def test_steps_sides_and_rounds_in_order(built: tuple[Path, dict]) -> None:
     assert "Now, your right side." in texts
     assert texts[-1] == "That is all."
     kinds = {c["kind"] for c in manifest["cues"]}
-    assert {"intro", "safety", "instruction", "side", "round", "countdown", "halfway",
-            "chime", "outro"} <= kinds
+    assert {
+        "intro",
+        "safety",
+        "instruction",
+        "side",
+        "round",
+        "countdown",
+        "halfway",
+        "chime",
+        "outro",
+    } <= kinds
 
 
 def test_countdown_ends_with_the_step(built: tuple[Path, dict]) -> None:
@@ -164,7 +173,9 @@ def test_rebuild_is_identical_and_uses_the_cache(built: tuple[Path, dict], tmp_p
     again = tmp_path / "again"
     result = subprocess.run(
         [sys.executable, "-m", "guidecast", "build", str(routine), "-o", str(again)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     first = (out / manifest["audio"]).read_bytes()
@@ -180,7 +191,9 @@ def test_a_voice_that_does_not_exist_is_named_with_close_matches(tmp_path: Path)
     )
     result = subprocess.run(
         [sys.executable, "-m", "guidecast", "build", str(routine), "-o", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 2
     assert result.stderr == (

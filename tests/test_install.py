@@ -24,11 +24,10 @@ def test_no_espeak_or_ffmpeg_on_the_bare_path() -> None:
 
 
 def test_espeak_comes_from_the_wheel() -> None:
-    code = (
-        "from guidecast.speech.espeak import load_espeak_library; print(load_espeak_library())"
+    code = "from guidecast.speech.espeak import load_espeak_library; print(load_espeak_library())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=bare_env(), timeout=60
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=bare_env(), timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "espeakng-loader"
 
@@ -40,7 +39,10 @@ def test_build_with_nothing_but_the_virtualenv(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-m", "guidecast", "build", str(routine), "-o", str(tmp_path / "out")],
-        capture_output=True, text=True, env=bare_env(), timeout=300,
+        capture_output=True,
+        text=True,
+        env=bare_env(),
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "bare.mp3").stat().st_size > 10_000

@@ -38,7 +38,9 @@ def test_content_is_safe_and_sourced(name: str) -> None:
     assert routine.source and re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", routine.source)
     assert routine.version
     header = (routines_dir() / f"{name}.yaml").read_text().splitlines()[0]
-    assert header.startswith("#") and routine.source in (routines_dir() / f"{name}.yaml").read_text()
+    assert (
+        header.startswith("#") and routine.source in (routines_dir() / f"{name}.yaml").read_text()
+    )
     spoken_intro = " ".join(routine.intro).lower()
     assert "not medical advice" in spoken_intro
     safety = " ".join(routine.safety).lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,7 +52,7 @@ steps:
 
 def assert_well_formed(timeline: Timeline) -> None:
     cues = timeline.cues
-    for before, after in zip(cues, cues[1:], strict=False):
+    for before, after in itertools.pairwise(cues):
         assert before.end <= after.start, (before, after)
     for before, after in zip(timeline.steps, timeline.steps[1:], strict=False):
         assert before.end == after.start  # contiguous
@@ -127,8 +129,11 @@ def test_length_stretches_ranges_before_fixed_steps() -> None:
 
 
 def test_length_out_of_reach_says_shortest_and_longest() -> None:
-    with pytest.raises(UsageError, match=r"--length 1m cannot be reached: this routine runs from "
-                                         r"\d+m\d*s? to \d+m\d*s?"):
+    with pytest.raises(
+        UsageError,
+        match=r"--length 1m cannot be reached: this routine runs from "
+        r"\d+m\d*s? to \d+m\d*s?",
+    ):
         timeline_for(RANGED, Pacing(length=60))
 
 
@@ -151,7 +156,10 @@ steps:
 def test_sides_and_rounds_unroll_in_order() -> None:
     timeline = timeline_for(SIDES_AND_ROUNDS)
     assert [(s.id, s.side, s.round) for s in timeline.steps] == [
-        ("a", "left", 1), ("a", "right", 1), ("a", "left", 2), ("a", "right", 2),
+        ("a", "left", 1),
+        ("a", "right", 1),
+        ("a", "left", 2),
+        ("a", "right", 2),
         ("b", None, None),
     ]
     texts = [c.text for c in timeline.cues if c.text]
@@ -210,8 +218,9 @@ def test_colliding_cues_are_dropped_by_priority_with_a_note() -> None:
     assert "time_left" in kinds and "halfway" not in kinds
     assert any("dropped halfway" in note for note in timeline.notes)
     # keep_going at 1:00 collides too and is dropped; the others stay.
-    starts = [c.start - timeline.steps[0].perform_start for c in timeline.cues
-              if c.kind == "keep_going"]
+    starts = [
+        c.start - timeline.steps[0].perform_start for c in timeline.cues if c.kind == "keep_going"
+    ]
     assert 60 * RATE not in starts and 20 * RATE in starts
 
 
@@ -233,7 +242,16 @@ def test_a_step_grows_to_fit_its_count_with_a_note() -> None:
     step = timeline.steps[0]
     counts = [c for c in timeline.cues if c.kind == "count"]
     assert [c.text for c in counts] == [
-        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
     ]
     assert counts[1].start - counts[0].start == 2 * RATE
     assert counts[-1].end <= step.perform_end
@@ -245,7 +263,7 @@ def test_ticks_keep_tempo_and_give_way_to_speech() -> None:
     timeline = timeline_for(ONE_STEP.replace("pause: 5s", "ticks: 30\n    cues: {halfway: true}"))
     ticks = [c for c in timeline.cues if c.kind == "tick"]
     assert len(ticks) >= 3
-    assert all((b.start - a.start) % (2 * RATE) == 0 for a, b in zip(ticks, ticks[1:]))
+    assert all((b.start - a.start) % (2 * RATE) == 0 for a, b in itertools.pairwise(ticks))
     assert_well_formed(timeline)
 
 
@@ -266,16 +284,24 @@ step_strategy = st.fixed_dictionaries(
 
 
 def routine_yaml(steps: list[dict], chime: bool, rounds: int) -> str:
-    lines = ["guidecast: 1", "title: Generated", f"chime: {str(chime).lower()}",
-             "intro: Hello there.", "steps:"]
+    lines = [
+        "guidecast: 1",
+        "title: Generated",
+        f"chime: {str(chime).lower()}",
+        "intro: Hello there.",
+        "steps:",
+    ]
     for index, step in enumerate(steps):
         indent = "  "
         if index == 0 and rounds > 1:
             lines += [f"  - rounds: {rounds}", "    steps:"]
             indent = "      "
-        lines += [f"{indent}- id: s{index}", f"{indent}  title: Step {index}",
-                  f"{indent}  say: Do step number {index}.",
-                  f"{indent}  duration: {step['duration']}s"]
+        lines += [
+            f"{indent}- id: s{index}",
+            f"{indent}  title: Step {index}",
+            f"{indent}  say: Do step number {index}.",
+            f"{indent}  duration: {step['duration']}s",
+        ]
         if step["pause"]:
             lines.append(f"{indent}  pause: {step['pause']}s")
         if step["sides"]:
@@ -284,8 +310,11 @@ def routine_yaml(steps: list[dict], chime: bool, rounds: int) -> str:
             lines.append(f"{indent}  count: {{to: {step['count'][0]}, every: {step['count'][1]}s}}")
         if step["ticks"]:
             lines.append(f"{indent}  ticks: {step['ticks']}")
-        cues = [f"countdown: {step['countdown']}", f"halfway: {str(step['halfway']).lower()}",
-                "next_up: true"]
+        cues = [
+            f"countdown: {step['countdown']}",
+            f"halfway: {str(step['halfway']).lower()}",
+            "next_up: true",
+        ]
         if step["keep_going"]:
             cues.append(f"keep_going: {{every: {step['keep_going']}s, say: [Keep going.]}}")
         lines.append(f"{indent}  cues: {{{', '.join(cues)}}}")
@@ -299,8 +328,9 @@ def routine_yaml(steps: list[dict], chime: bool, rounds: int) -> str:
     rounds=st.integers(1, 3),
     pace=st.sampled_from([0.5, 1.0, 1.7, 3.0]),
 )
-def test_any_routine_lays_out_cleanly(steps: list[dict], chime: bool, rounds: int,
-                                      pace: float) -> None:
+def test_any_routine_lays_out_cleanly(
+    steps: list[dict], chime: bool, rounds: int, pace: float
+) -> None:
     timeline = timeline_for(routine_yaml(steps, chime, rounds), Pacing(pace=pace))
     assert_well_formed(timeline)
     first, last = timeline.steps[0], timeline.steps[-1]

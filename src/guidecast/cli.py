@@ -19,7 +19,7 @@ import typer
 from guidecast import __version__
 from guidecast.durations import DurationSyntaxError, format_clock, format_duration, parse_duration
 from guidecast.durations import parse_time_range as _parse_time_range
-from guidecast.errors import GuidecastError, UsageError
+from guidecast.errors import GuidecastError, RoutineError, UsageError
 from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing
 
 app = typer.Typer(
@@ -58,8 +58,9 @@ ChimeOption = Annotated[
 ]
 
 
-def _fail(message: str, code: int) -> None:
-    typer.echo(f"guidecast: {message}" if "\n" not in message else message, err=True)
+def _fail(message: str, code: int, located: bool = False) -> None:
+    # Problems in a file start with file:line:column, which editors jump to: no prefix there.
+    typer.echo(message if located else f"guidecast: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -71,7 +72,7 @@ def _errors_as_messages() -> Iterator[None]:
     except GuidecastError as err:
         if _verbose:
             traceback.print_exc()
-        _fail(str(err), err.exit_code)
+        _fail(str(err), err.exit_code, located=isinstance(err, RoutineError))
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written", 130)
     except (typer.Exit, typer.Abort):
@@ -225,7 +226,9 @@ def build_all(
     folder: Annotated[
         Path | None, typer.Argument(help="A folder of routine files (*.yaml).")
     ] = None,
-    shipped: Annotated[bool, typer.Option("--shipped", help="Build every shipped routine.")] = False,
+    shipped: Annotated[
+        bool, typer.Option("--shipped", help="Build every shipped routine.")
+    ] = False,
     out: OutOption = Path("audio_out"),
     pace: PaceOption = None,
     rate: RateOption = None,

@@ -126,7 +126,7 @@ def _checked(seconds: float, original: object) -> float:
 
 def format_duration(seconds: float) -> str:
     """Short human form: `45s`, `2m`, `1m30s`, `1h5m`. Rounds to the second (tenths below 10 s)."""
-    if seconds < 10 and seconds != int(seconds):
+    if seconds < 9.95 and seconds != int(seconds):
         return f"{seconds:.1f}s"
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)

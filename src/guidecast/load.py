@@ -34,6 +34,7 @@ from guidecast.routine import (
     Step,
     VoiceSettings,
 )
+from guidecast.speech.workers import ENGINES
 
 MAX_FILE_BYTES = 1024 * 1024  # a routine is a few KB; anything near this is not one
 MAX_NODES = 20_000  # after alias expansion: stops "billion laughs" documents
@@ -132,6 +133,10 @@ def read_text(path: Path, name: str) -> str:
                     f"must be at most {MAX_FILE_BYTES:,} bytes",
                 )
             ]
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RoutineError(
+            [Problem(name, 1, 1, "file is UTF-16 text: expected UTF-8; save the file as UTF-8")]
         )
     if b"\0" in data:
         line, column = _position(data, data.index(b"\0"))
@@ -266,6 +271,13 @@ def _yaml_problem(err: yaml.MarkedYAMLError, name: str) -> Problem:
             "a ':' inside a value: line this key up with the keys above it, "
             "or put text that contains ': ' in quotes"
         )
+    elif "flow" in (err.context or "") and problem.startswith("expected ','"):
+        mark = err.context_mark or mark  # where the bracket opens
+        opening, closing = ("[", "]") if "sequence" in (err.context or "") else ("{", "}")
+        message = (
+            f"this '{opening}' is never closed: expected items separated by ',' "
+            f"and a closing '{closing}'"
+        )
     elif "expected a single document" in (err.context or ""):
         message = "a second YAML document (after '---'): expected one routine per file"
     elif "expected <block end>" in problem or "did not find expected key" in problem:
@@ -302,6 +314,7 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 
 def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The choice `word` is most likely a misspelling of, if any."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not match:
         lowered = {c.lower(): c for c in choices}
@@ -489,6 +502,16 @@ class NodeReader:
         except DurationSyntaxError as err:
             raise self.fail(node, f"{what}: {err}") from None
 
+    def pause(self, node: Node, what: str) -> float:
+        """A pause: a duration, or 0 for none."""
+        value = self._duration_value(node, what)
+        if value == 0:
+            return 0.0
+        try:
+            return parse_duration(value)
+        except DurationSyntaxError as err:
+            raise self.fail(node, f"{what}: {err}") from None
+
     def time_range(self, node: Node, what: str) -> TimeRange:
         try:
             return parse_time_range(self._duration_value(node, what))
@@ -557,7 +580,7 @@ class _RoutineReader(NodeReader):
                 node,
                 f"guidecast (the format version) must be {FORMAT_VERSION}, got {_shown(scalar)}",
             )
-        version = int(scalar.value)
+        version = int(yaml.SafeLoader("").construct_yaml_int(scalar))
         if version != FORMAT_VERSION:
             newer = (
                 "newer than this guidecast understands; upgrade guidecast"
@@ -582,7 +605,7 @@ class _RoutineReader(NodeReader):
     def _voice(self, node: Node) -> VoiceSettings:
         entries = self.mapping(node, "voice", VOICE_KEYS)
         return VoiceSettings(
-            engine=self.field(entries, "engine", lambda n: self.string(n, "voice engine"), None),
+            engine=self.field(entries, "engine", self._engine, None),
             id=self.field(entries, "id", lambda n: self.string(n, "voice id"), None),
             rate=self.field(
                 entries,
@@ -594,6 +617,18 @@ class _RoutineReader(NodeReader):
                 entries, "volume", lambda n: self.number(n, "voice volume", 0.05, 1.0), None
             ),
         )
+
+    def _engine(self, node: Node) -> str:
+        # Only named engines: a routine file must never choose a module to import.
+        engine = self.string(node, "voice engine")
+        if engine not in ENGINES:
+            known = ", ".join(sorted(ENGINES))
+            raise self.fail(
+                node,
+                f"unknown voice engine {engine!r}{did_you_mean(engine, tuple(ENGINES))}; "
+                f"expected one of: {known}",
+            )
+        return engine
 
     def _phrases(self, node: Node) -> dict[str, str]:
         entries = self.mapping(node, "phrases", tuple(PHRASE_FIELDS))
@@ -734,7 +769,7 @@ class _RoutineReader(NodeReader):
         duration = self.field(
             entries, "duration", lambda n: self.time_range(n, f"{what} duration"), None
         )
-        pause = self.field(entries, "pause", lambda n: self.duration(n, f"{what} pause"), 0.0)
+        pause = self.field(entries, "pause", lambda n: self.pause(n, f"{what} pause"), 0.0)
         sides, side_pause = self.field(entries, "sides", lambda n: self._sides(n, what), ((), 0.0))
         cues = self.field(entries, "cues", lambda n: self._cues(n, f"{what} cues"), CueSettings())
         count = self.field(entries, "count", lambda n: self._count(n, what), None)
@@ -775,7 +810,7 @@ class _RoutineReader(NodeReader):
             if "names" not in entries:
                 raise _Invalid()
             pause = self.field(
-                entries, "pause", lambda n: self.duration(n, f"{what} sides pause"), 0.0
+                entries, "pause", lambda n: self.pause(n, f"{what} sides pause"), 0.0
             )
             names_node = entries["names"].value
         items = self.sequence(names_node, f"{what} sides")

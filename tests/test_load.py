@@ -1,0 +1,36 @@
+"""Loader details that are not about one bad file's message."""
+
+from __future__ import annotations
+
+import pytest
+
+from guidecast.errors import RoutineError
+from guidecast.load import parse_routine
+
+BASE = (
+    "guidecast: {version}\ntitle: T\n{extra}"
+    "steps:\n  - {{id: a, title: A, say: Go., duration: 5s{step}}}\n"
+)
+
+
+def routine(version: str = "1", extra: str = "", step: str = "") -> str:
+    return BASE.format(version=version, extra=extra, step=step)
+
+
+def test_a_routine_cannot_choose_a_module_to_import() -> None:
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(routine(extra="voice: {engine: 'os:system'}\n"), "r.yaml")
+    assert str(caught.value) == (
+        "r.yaml:3:17: unknown voice engine 'os:system'; expected one of: pyttsx3"
+    )
+
+
+def test_a_pause_of_zero_means_no_pause() -> None:
+    step = parse_routine(routine(step=", pause: 0"), "r.yaml").all_steps()[0]
+    assert step.pause == 0.0
+
+
+@pytest.mark.parametrize("version", ["0x2", "0b10", "010"])
+def test_odd_version_numbers_are_errors_not_crashes(version: str) -> None:
+    with pytest.raises(RoutineError, match=r"r\.yaml:1:12: "):
+        parse_routine(routine(version=version), "r.yaml")
