@@ -43,18 +43,20 @@ steps:
 MP3_FRAME = 576  # samples per MP3 frame at 22.05 kHz
 
 
+def run_guidecast(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "guidecast", *args], capture_output=True, text=True, timeout=300
+    )
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("e2e")
     routine = folder / "test.yaml"
     routine.write_text(ROUTINE)
     out = folder / "out"
-    result = subprocess.run(
-        [sys.executable, "-m", "guidecast", "build", str(routine), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_guidecast("build", str(routine), "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "Audio saved" not in result.stdout + result.stderr  # pyttsx3's chatter is swallowed
     manifest = json.loads((out / "test-session-two-sides.json").read_text())
@@ -171,12 +173,7 @@ def test_rebuild_is_identical_and_uses_the_cache(built: tuple[Path, dict], tmp_p
     out, manifest = built
     routine = out.parent / "test.yaml"
     again = tmp_path / "again"
-    result = subprocess.run(
-        [sys.executable, "-m", "guidecast", "build", str(routine), "-o", str(again)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_guidecast("build", str(routine), "-o", str(again))
     assert result.returncode == 0, result.stderr
     first = (out / manifest["audio"]).read_bytes()
     second = (again / manifest["audio"]).read_bytes()
@@ -189,12 +186,7 @@ def test_a_voice_that_does_not_exist_is_named_with_close_matches(tmp_path: Path)
         "guidecast: 1\ntitle: V\nvoice: {id: en-uss}\n"
         "steps:\n  - {id: a, title: A, say: Hello., duration: 2s}\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "guidecast", "build", str(routine), "-o", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_guidecast("build", str(routine), "-o", str(tmp_path / "out"))
     assert result.returncode == 2
     assert result.stderr == (
         "guidecast: voice 'en-uss' does not exist in espeak-ng; close matches: gmw/en-us, "

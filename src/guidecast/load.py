@@ -190,10 +190,9 @@ def _check_depth(text: str, name: str) -> None:
                 mark = event.start_mark
                 raise RoutineError(
                     [
-                        Problem(
+                        _problem_at(
                             name,
-                            mark.line + 1,
-                            mark.column + 1,
+                            mark,
                             f"lists and mappings nested more than {MAX_DEPTH} levels deep; "
                             "a routine needs fewer than ten",
                         )
@@ -229,10 +228,9 @@ def _check_expansion(root: Node, name: str) -> None:
                     mark = child.start_mark
                     raise RoutineError(
                         [
-                            Problem(
+                            _problem_at(
                                 name,
-                                mark.line + 1,
-                                mark.column + 1,
+                                mark,
                                 "this value contains itself through an alias (*name); "
                                 "expected plain values",
                             )
@@ -247,15 +245,19 @@ def _check_expansion(root: Node, name: str) -> None:
             mark = node.start_mark
             raise RoutineError(
                 [
-                    Problem(
+                    _problem_at(
                         name,
-                        mark.line + 1,
-                        mark.column + 1,
+                        mark,
                         f"aliases (*name) expand this value to more than {MAX_NODES:,} values; "
                         "expected a routine of plain values",
                     )
                 ]
             )
+
+
+def _problem_at(name: str, mark: yaml.Mark, message: str) -> Problem:
+    """A problem at a YAML position (0-based marks, 1-based for people)."""
+    return Problem(name, mark.line + 1, mark.column + 1, message)
 
 
 def _yaml_problem(err: yaml.MarkedYAMLError, name: str) -> Problem:
@@ -336,8 +338,7 @@ class NodeReader:
         self._visited = 0
 
     def fail(self, node: Node, message: str) -> _Invalid:
-        mark = node.start_mark
-        self.problems.append(Problem(self.name, mark.line + 1, mark.column + 1, message))
+        self.problems.append(_problem_at(self.name, node.start_mark, message))
         return _Invalid()
 
     def raise_if_any(self) -> None:

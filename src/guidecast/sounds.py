@@ -11,7 +11,6 @@ import warnings
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", RuntimeWarning)
     warnings.simplefilter("ignore", DeprecationWarning)
-    from pydub import AudioSegment
     from pydub.generators import Sine
 
 SOUND_SECONDS = {"chime": 0.9, "tick": 0.04}
@@ -38,7 +37,3 @@ def sound_pcm(name: str, sample_rate: int) -> bytes:
     segment = segment.set_channels(1).set_sample_width(2)
     pcm = segment.raw_data[: samples * 2]
     return pcm + bytes(samples * 2 - len(pcm))
-
-
-def silent_segment(ms: int, sample_rate: int) -> AudioSegment:
-    return AudioSegment.silent(duration=ms, frame_rate=sample_rate)
