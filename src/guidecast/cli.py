@@ -17,10 +17,9 @@ from typing import Annotated, Any
 import typer
 
 from guidecast import __version__
-from guidecast.durations import DurationSyntaxError, format_clock, format_duration, parse_duration
-from guidecast.durations import parse_time_range as _parse_time_range
+from guidecast.durations import format_clock, format_duration
 from guidecast.errors import GuidecastError, RoutineError, UsageError
-from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing
+from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing, pacing_from_options
 
 app = typer.Typer(
     help="Turn a routine written in YAML into a paced, voice-guided audio session.\n\n"
@@ -52,6 +51,14 @@ SetOption = Annotated[
     typer.Option("--set", help="Set one step's time, e.g. --set circles=2m (repeatable)."),
 ]
 RateOption = Annotated[int | None, typer.Option(help="Speech rate in words per minute.")]
+PacingFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pacing",
+        help="A personal pacing file (YAML: pace or length, steps, rate, chime); "
+        "options given here win over it.",
+    ),
+]
 ChimeOption = Annotated[
     bool | None,
     typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
@@ -97,37 +104,6 @@ def _main(
         raise typer.Exit()
 
 
-def _pacing(
-    pace: float | None,
-    length: str | None,
-    sets: list[str] | None,
-    rate: int | None,
-    chime: bool | None,
-) -> Pacing:
-    if pace is not None and not MIN_PACE <= pace <= MAX_PACE:
-        raise UsageError(f"--pace must be from {MIN_PACE:g} to {MAX_PACE:g}, got {pace:g}")
-    if pace is not None and length is not None:
-        raise UsageError("use --pace or --length, not both")
-    target = None
-    if length is not None:
-        try:
-            target = parse_duration(length)
-        except DurationSyntaxError as err:
-            raise UsageError(f"--length: {err}") from None
-    times = {}
-    for item in sets or []:
-        step, sep, value = item.partition("=")
-        if not sep or not step.strip():
-            raise UsageError(f"--set {item!r}: expected STEP=TIME, e.g. --set circles=2m")
-        try:
-            times[step.strip()] = _parse_time_range(value.strip())
-        except DurationSyntaxError as err:
-            raise UsageError(f"--set {item!r}: {err}") from None
-    if rate is not None and not 80 <= rate <= 400:
-        raise UsageError(f"--rate must be from 80 to 400 words per minute, got {rate}")
-    return Pacing(pace=pace or 1.0, length=target, times=times, rate=rate, chime=chime)
-
-
 def _load(routine: str) -> Any:
     from guidecast.library import resolve
     from guidecast.load import read_routine_file
@@ -137,22 +113,9 @@ def _load(routine: str) -> Any:
 
 
 def _check_set_ids(routine: Any, pacing: Pacing) -> None:
-    from guidecast.errors import Problem, RoutineError
-    from guidecast.load import did_you_mean
+    from guidecast.pacing import check_step_ids
 
-    ids = [s.id for s in routine.all_steps()]
-    problems = [
-        Problem(
-            "--set",
-            1,
-            1,
-            f"no step {step!r} in this routine{did_you_mean(step, ids)}; steps: {', '.join(ids)}",
-        )
-        for step in pacing.times
-        if step not in ids
-    ]
-    if problems:
-        raise RoutineError(problems)
+    check_step_ids(pacing, [step.id for step in routine.all_steps()])
 
 
 @contextmanager
@@ -196,6 +159,7 @@ def build(
     set_: SetOption = None,
     rate: RateOption = None,
     chime: ChimeOption = None,
+    pacing_file: PacingFileOption = None,
     bitrate: Annotated[int, typer.Option(help="MP3 bitrate in kbps.")] = 64,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = 22050,
 ) -> None:
@@ -207,7 +171,7 @@ def build(
         from guidecast.build import AudioSettings
         from guidecast.build import build as build_routine
 
-        pacing = _pacing(pace, length, set_, rate, chime)
+        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file)
         loaded = _load(routine)
         _check_set_ids(loaded, pacing)
         with _progress_bar(True) as progress:
@@ -252,7 +216,7 @@ def build_all(
         if not paths:
             raise UsageError(f"no routine files (*.yaml) in {source}")
         routines = [_load(str(path)) for path in paths]  # all valid before any is built
-        pacing = _pacing(pace, None, None, rate, chime)
+        pacing = pacing_from_options(pace, None, None, rate, chime)
         audio = AudioSettings()
         pools: dict[str, SpeechPool] = {}
         try:
@@ -302,13 +266,14 @@ def preview(
     set_: SetOption = None,
     rate: RateOption = None,
     chime: ChimeOption = None,
+    pacing_file: PacingFileOption = None,
 ) -> None:
     """Print the timeline as a table (start, end, step, what is heard); makes no audio files.
 
     Example: guidecast preview lactation-massage --pace 1.5
     """
     with _errors_as_messages():
-        session = _plan(routine, _pacing(pace, length, set_, rate, chime))
+        session = _plan(routine, pacing_from_options(pace, length, set_, rate, chime, pacing_file))
         timeline = session.timeline
         rate_hz = timeline.sample_rate
         typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")

@@ -26,6 +26,8 @@ from guidecast.names import slugify
 from guidecast.phrases import FIELDS as PHRASE_FIELDS
 from guidecast.routine import (
     FORMAT_VERSION,
+    MAX_RATE,
+    MIN_RATE,
     Count,
     CueSettings,
     KeepGoing,
@@ -41,7 +43,6 @@ MAX_NODES = 20_000  # after alias expansion: stops "billion laughs" documents
 MAX_DEPTH = 50  # lists and mappings inside each other; a routine needs about eight
 MAX_UTTERANCE_CHARS = 600  # about 100 words: longer lines make slow, unpaced speech
 MAX_STEPS = 2_000
-MIN_RATE, MAX_RATE = 80, 400
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -79,7 +80,7 @@ SIDES_KEYS = ("names", "pause")
 T = TypeVar("T")
 
 
-class _Invalid(Exception):
+class InvalidValue(Exception):
     """A value was wrong; the problem is already recorded. Skips the rest of that value."""
 
 
@@ -98,8 +99,8 @@ def read_routine_file(path: Path, display: str | None = None) -> Routine:
     return parse_routine(text, name, path=path)
 
 
-def read_text(path: Path, name: str) -> str:
-    """The file's text, refusing what cannot be a routine (missing, huge, binary, not UTF-8)."""
+def read_text(path: Path, name: str, what: str = "a routine file") -> str:
+    """The file's text, refusing what cannot be `what` (missing, huge, binary, not UTF-8)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -109,15 +110,14 @@ def read_text(path: Path, name: str) -> str:
                         name,
                         1,
                         1,
-                        f"file is {size:,} bytes; a routine file "
-                        f"must be at most {MAX_FILE_BYTES:,} bytes",
+                        f"file is {size:,} bytes; {what} must be at most {MAX_FILE_BYTES:,} bytes",
                     )
                 ]
             )
         with path.open("rb") as file:  # at most one byte too many: /dev/zero, pipes
             data = file.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
-        raise RoutineError([Problem(name, 1, 1, "is a folder, expected a routine file")]) from None
+        raise RoutineError([Problem(name, 1, 1, f"is a folder, expected {what}")]) from None
     except FileNotFoundError:
         raise RoutineError([Problem(name, 1, 1, "no such file")]) from None
     except OSError as err:
@@ -129,7 +129,7 @@ def read_text(path: Path, name: str) -> str:
                     name,
                     1,
                     1,
-                    f"file is more than {MAX_FILE_BYTES:,} bytes; a routine file "
+                    f"file is more than {MAX_FILE_BYTES:,} bytes; {what} "
                     f"must be at most {MAX_FILE_BYTES:,} bytes",
                 )
             ]
@@ -328,7 +328,7 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
 class NodeReader:
     """Field checks over YAML nodes that record problems with their positions.
 
-    Each check returns the value, or raises `_Invalid` after recording a problem; `field()`
+    Each check returns the value, or raises `InvalidValue` after recording a problem; `field()`
     turns that into a default so one bad value does not hide the other problems of the file.
     """
 
@@ -337,9 +337,9 @@ class NodeReader:
         self.problems: list[Problem] = []
         self._visited = 0
 
-    def fail(self, node: Node, message: str) -> _Invalid:
+    def fail(self, node: Node, message: str) -> InvalidValue:
         self.problems.append(_problem_at(self.name, node.start_mark, message))
-        return _Invalid()
+        return InvalidValue()
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -369,7 +369,7 @@ class NodeReader:
             return default
         try:
             return read(entries[key].value)
-        except _Invalid:
+        except InvalidValue:
             return default
 
     def mapping(
@@ -546,7 +546,7 @@ class _RoutineReader(NodeReader):
     def routine(self, root: Node, path: Path | None) -> Routine:
         try:
             top = self.mapping(root, "the routine", TOP_KEYS, ("guidecast", "title", "steps"))
-        except _Invalid:
+        except InvalidValue:
             self.raise_if_any()
             raise
         self.field(top, "guidecast", self._format_version, FORMAT_VERSION)
@@ -659,7 +659,7 @@ class _RoutineReader(NodeReader):
                             f"phrase {key!r} uses {{{used}}}; the fields it can use: {allowed}",
                         )
                 phrases[key] = template
-            except _Invalid:
+            except InvalidValue:
                 continue
         return phrases
 
@@ -693,7 +693,7 @@ class _RoutineReader(NodeReader):
         )
         say = self.field(entries, "say", lambda n: self.spoken(n, f"{what}: keep_going say"), ())
         if every is None or not say:
-            raise _Invalid()
+            raise InvalidValue()
         if every < 5:
             raise self.fail(
                 entries["every"].value,
@@ -718,7 +718,7 @@ class _RoutineReader(NodeReader):
                     steps.append(self._rounds(item, seen))
                 else:
                     steps.append(self._step(item, seen))
-            except _Invalid:
+            except InvalidValue:
                 continue
         return tuple(steps)
 
@@ -734,17 +734,17 @@ class _RoutineReader(NodeReader):
                 for item in self.sequence(entries["steps"].value, "steps of a rounds block"):
                     try:
                         inner.append(self._step(item, seen, in_rounds=True))
-                    except _Invalid:
+                    except InvalidValue:
                         continue
                 if not entries["steps"].value.value:
                     raise self.fail(
                         entries["steps"].value,
                         "steps of a rounds block is an empty list: expected at least one step",
                     )
-            except _Invalid:
+            except InvalidValue:
                 pass
         if times is None or not inner:
-            raise _Invalid()
+            raise InvalidValue()
         return Rounds(times=times, steps=tuple(inner), title=title)
 
     def _step(self, node: Node, seen: dict[str, int], in_rounds: bool = False) -> Step:
@@ -778,7 +778,7 @@ class _RoutineReader(NodeReader):
             entries, "ticks", lambda n: self.number(n, f"{what} ticks (per minute)", 5, 240), None
         )
         if step_id is None or title is None or not say or duration is None:
-            raise _Invalid()
+            raise InvalidValue()
         return Step(
             id=step_id,
             title=title,
@@ -809,7 +809,7 @@ class _RoutineReader(NodeReader):
         if isinstance(node, MappingNode):
             entries = self.mapping(node, f"{what} sides", SIDES_KEYS, ("names",))
             if "names" not in entries:
-                raise _Invalid()
+                raise InvalidValue()
             pause = self.field(
                 entries, "pause", lambda n: self.pause(n, f"{what} sides pause"), 0.0
             )
@@ -831,7 +831,7 @@ class _RoutineReader(NodeReader):
             entries, "every", lambda n: self.duration(n, f"{what} count every"), None
         )
         if to is None or every is None:
-            raise _Invalid()
+            raise InvalidValue()
         if not 0.5 <= every <= 60:
             raise self.fail(
                 entries["every"].value, f"{what} count every must be from 0.5 to 60 seconds"

@@ -11,6 +11,7 @@ from pathlib import Path
 from guidecast.durations import TimeRange
 
 FORMAT_VERSION = 1
+MIN_RATE, MAX_RATE = 80, 400  # words per minute: slower drags, faster is hard to follow
 
 
 @dataclass(frozen=True)
