@@ -63,11 +63,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, manifest
 
 
-def test_writes_exactly_the_mp3_and_manifest(built: tuple[Path, dict]) -> None:
+def test_writes_exactly_the_mp3_manifest_and_cover(built: tuple[Path, dict]) -> None:
     out, manifest = built
     assert sorted(p.name for p in out.iterdir()) == [
         "test-session-two-sides.json",
         "test-session-two-sides.mp3",
+        "test-session-two-sides.png",
     ]
     assert manifest["audio"] == "test-session-two-sides.mp3"
     assert manifest["format"] == 1

@@ -5,21 +5,37 @@ This module only wires the stages together; each stage lives in its own module.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from guidecast.errors import AudioError, OutputError
+from guidecast.captions import chapters_webvtt, lrc, lyrics_text, srt, synced_lyrics, webvtt
+from guidecast.chapters import chapters, extended_m3u
+from guidecast.cover import cover_png
+from guidecast.durations import format_clock
+from guidecast.encoders import (
+    FFMPEG_FORMATS,
+    FORMATS,
+    Encoder,
+    Metadata,
+    ffmpeg_exe,
+    open_encoder,
+)
+from guidecast.errors import AudioError, OutputError, UsageError
+from guidecast.loudness import MAX_LUFS, MIN_LUFS, Loudness, level
 from guidecast.manifest import manifest
-from guidecast.mp3 import Mp3Stream
+from guidecast.mp3 import SAMPLE_RATES, bitrates_for
+from guidecast.names import slugify
 from guidecast.output import AtomicOutputs
 from guidecast.pacing import Pacing
 from guidecast.render import stream_pcm
 from guidecast.routine import Routine, VoiceSettings
 from guidecast.script import Script, make_script
-from guidecast.speech.engine import SpeechClip
-from guidecast.tags import write_tags
+from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
+from guidecast.tags import ALBUM, ARTIST, TrackInfo, write_tags
 from guidecast.timeline import Timeline, build_timeline
 from guidecast.voice import Voice
 
@@ -35,6 +51,17 @@ class AudioSettings:
     sample_rate: int = DEFAULT_SAMPLE_RATE
     bitrate: int = DEFAULT_BITRATE
     quality: int = DEFAULT_QUALITY
+    format: str = "mp3"
+    loudness: Loudness = field(default_factory=Loudness)
+
+
+@dataclass(frozen=True)
+class Extras:
+    """Files written beside the audio."""
+
+    captions: bool = False  # WebVTT, SRT, LRC, chapters WebVTT; lyrics in the MP3
+    split: bool = False  # one audio file per chapter, and an M3U playlist
+    cover: bool = True  # a PNG beside the audio, and in the MP3
 
 
 @dataclass
@@ -45,12 +72,48 @@ class Session:
     script: Script
     timeline: Timeline
     clips: dict[str, SpeechClip] = field(repr=False)
+    loudness: float | None = None  # LUFS, once leveled
 
 
 @dataclass(frozen=True)
 class BuildResult:
     session: Session
     files: list[Path]
+
+
+def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> AudioSettings:
+    """Audio settings from option values, checked before any work is done."""
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt in FFMPEG_FORMATS:
+        ffmpeg_exe(fmt)  # a missing extra is reported now, not after the speech
+    if fmt == "mp3" and sample_rate not in SAMPLE_RATES:
+        raise UsageError(
+            f"--sample-rate for MP3 must be one of {', '.join(map(str, SAMPLE_RATES))}, "
+            f"got {sample_rate}"
+        )
+    if fmt == "mp3" and bitrate not in bitrates_for(sample_rate):
+        raise UsageError(
+            f"--bitrate at {sample_rate} Hz must be one of "
+            f"{', '.join(map(str, bitrates_for(sample_rate)))}, got {bitrate}"
+        )
+    if not 8000 <= sample_rate <= 48000:
+        raise UsageError(f"--sample-rate must be from 8000 to 48000 Hz, got {sample_rate}")
+    if loudness.strip().lower() == "off":
+        level_to = Loudness(target=None)
+    else:
+        try:
+            target = float(loudness)
+        except ValueError:
+            target = math.nan
+        if not MIN_LUFS <= target <= MAX_LUFS:
+            raise UsageError(
+                f"--loudness must be 'off' or from {MIN_LUFS:g} to {MAX_LUFS:g} LUFS, "
+                f"got {loudness!r}"
+            )
+        level_to = Loudness(target=target)
+    return AudioSettings(sample_rate, bitrate, DEFAULT_QUALITY, fmt, level_to)
 
 
 def voice_for(routine: Routine, pacing: Pacing, sample_rate: int, **kwargs: object) -> Voice:
@@ -96,40 +159,199 @@ def _about(script: Script, seconds: float) -> str:
     return script.phrases.time(max(10, round(seconds / 10) * 10))
 
 
+@dataclass(frozen=True)
+class _Target:
+    """One audio file the session's PCM flows into: the whole session, or one chapter."""
+
+    name: str  # relative to the output folder
+    start: int
+    end: int
+    meta: Metadata
+
+
+def level_session(session: Session, loudness: Loudness) -> Session:
+    """The session with its voice at the target loudness and its peaks limited."""
+    clips, measured = level(session.timeline, session.clips, loudness)
+    return replace(session, clips=clips, loudness=measured)
+
+
 def write_session(
     session: Session,
     out_dir: Path,
     audio: AudioSettings,
     progress: Progress | None = None,
+    extras: Extras | None = None,
 ) -> list[Path]:
-    """Render, encode and tag the session; write the MP3 and manifest atomically."""
+    """Render the session once, streaming it into every audio file asked for; then tags,
+    cover, captions, playlist and manifest. All files appear together, or none do."""
+    extras = extras or Extras()
     routine, timeline = session.routine, session.timeline
-    name = routine.slug
+    name, ext, rate = routine.slug, audio.format, timeline.sample_rate
+    chapter_list = tuple(chapters(timeline))
+    whole = Metadata(routine.title, ARTIST, ALBUM, routine.description, chapters=chapter_list)
+    targets = [_Target(f"{name}.{ext}", 0, timeline.length, whole)]
+    if extras.split:
+        for number, chapter in enumerate(chapter_list, 1):
+            targets.append(
+                _Target(
+                    f"{name}/{number:02d}-{slugify(chapter.title)}.{ext}",
+                    chapter.start,
+                    chapter.end,
+                    Metadata(
+                        chapter.title, ARTIST, routine.title, track=(number, len(chapter_list))
+                    ),
+                )
+            )
+    previous = _previous_files(out_dir / f"{name}.json")
+    written: list[tuple[str, str]] = []  # (name, role)
     with AtomicOutputs(out_dir) as outputs:
-        mp3_path = outputs.temp_for(f"{name}.mp3")
         try:
-            with open(mp3_path, "wb") as out:
-                stream = Mp3Stream(out, audio.sample_rate, audio.bitrate, audio.quality)
-                for chunk in stream_pcm(timeline, session.clips):
-                    stream.write(chunk)
-                    if progress:
-                        progress("audio", stream.samples, timeline.length)
-                stream.close()
+            _encode(session, outputs, targets, audio, progress)
+            cover = None
+            if extras.cover:
+                cover = cover_png(
+                    routine.title,
+                    [step.title for step in routine.all_steps()],
+                    format_clock(timeline.seconds),
+                )
+                outputs.temp_for(f"{name}.png").write_bytes(cover)
+            for index, target in enumerate(targets):
+                written.append((target.name, "audio" if index == 0 else "track"))
+                if ext == "mp3":
+                    write_tags(
+                        outputs.temp_path(target.name),
+                        _track_info(session, target, cover, lyrics=extras.captions and index == 0),
+                    )
+            if cover:
+                written.append((f"{name}.png", "cover"))
+            if extras.captions:
+                for suffix, role, text in (
+                    (".vtt", "captions", webvtt(timeline, routine.title)),
+                    (".srt", "captions", srt(timeline)),
+                    (".lrc", "lyrics", lrc(timeline, routine.title, ARTIST)),
+                    (".chapters.vtt", "chapters", chapters_webvtt(list(chapter_list), rate)),
+                ):
+                    outputs.temp_for(name + suffix).write_text(text, encoding="utf-8")
+                    written.append((name + suffix, role))
+            if extras.split:
+                playlist = extended_m3u(
+                    [(t.name, (t.end - t.start) / rate, t.meta.title) for t in targets[1:]],
+                    routine.title,
+                )
+                outputs.temp_for(f"{name}.m3u8").write_text(playlist, encoding="utf-8")
+                written.append((f"{name}.m3u8", "playlist"))
+            written.append((f"{name}.json", "manifest"))
+            data = manifest(
+                routine,
+                timeline,
+                targets[0].name,
+                audio_format=ext,
+                bitrate_kbps=audio.bitrate if ext != "wav" else None,
+                loudness_lufs=None if session.loudness is None else round(session.loudness, 2),
+                files=[{"path": path, "role": role} for path, role in written],
+                chapters=[
+                    {
+                        "title": c.title,
+                        "step": c.step,
+                        "start_s": round(c.start / rate, 6),
+                        "end_s": round(c.end / rate, 6),
+                    }
+                    for c in chapter_list
+                ],
+            )
+            outputs.temp_for(f"{name}.json").write_text(
+                json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         except OSError as err:
-            raise OutputError(f"cannot write {out_dir / (name + '.mp3')}: {err.strerror}") from None
-        if stream.samples != timeline.length:
-            raise AudioError("the audio came out a different length from its timeline")
-        write_tags(mp3_path, session)
-        manifest_path = outputs.temp_for(f"{name}.json")
-        data = manifest(routine, timeline, f"{name}.mp3", bitrate_kbps=audio.bitrate)
-        try:
-            manifest_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        except OSError as err:
-            raise OutputError(
-                f"cannot write {out_dir / (name + '.json')}: {err.strerror}"
-            ) from None
-        files = [out_dir / f"{name}.mp3", out_dir / f"{name}.json"]
-    return files
+            raise OutputError(f"cannot write to {out_dir}: {err.strerror}") from None
+    _remove_stale(out_dir, previous, {path for path, _ in written})
+    return [out_dir / path for path, _ in written]
+
+
+def _encode(
+    session: Session,
+    outputs: AtomicOutputs,
+    targets: list[_Target],
+    audio: AudioSettings,
+    progress: Progress | None,
+) -> None:
+    timeline = session.timeline
+    rate = timeline.sample_rate
+    encoders: list[Encoder] = []
+    try:
+        for target in targets:
+            encoders.append(
+                open_encoder(
+                    audio.format,
+                    outputs.temp_for(target.name),
+                    rate,
+                    audio.bitrate,
+                    audio.quality,
+                    target.end - target.start,
+                    target.meta,
+                    outputs.scratch(),
+                )
+            )
+        position = 0
+        for chunk in stream_pcm(timeline, session.clips):
+            end = position + len(chunk) // SAMPLE_WIDTH
+            encoders[0].write(chunk)
+            for target, encoder in zip(targets[1:], encoders[1:], strict=True):
+                low, high = max(target.start, position), min(target.end, end)
+                if low < high:
+                    encoder.write(
+                        chunk[(low - position) * SAMPLE_WIDTH : (high - position) * SAMPLE_WIDTH]
+                    )
+            position = end
+            if progress:
+                progress("audio", position, timeline.length)
+        for encoder in encoders:
+            encoder.close()
+    except BaseException:
+        for encoder in encoders:
+            encoder.abort()
+        raise
+    for target, encoder in zip(targets, encoders, strict=True):
+        if encoder.samples != target.end - target.start:
+            raise AudioError(f"{target.name} came out a different length from its timeline")
+
+
+def _track_info(session: Session, target: _Target, cover: bytes | None, lyrics: bool) -> TrackInfo:
+    timeline = session.timeline
+    rate = timeline.sample_rate
+    return TrackInfo(
+        title=target.meta.title,
+        seconds=(target.end - target.start) / rate,
+        album=target.meta.album,
+        description=target.meta.description,
+        track=target.meta.track,
+        chapters=target.meta.chapters,
+        sample_rate=rate,
+        lyrics=lyrics_text(timeline) if lyrics else None,
+        synced_lyrics=tuple(synced_lyrics(timeline)) if lyrics else (),
+        cover_png=cover,
+    )
+
+
+def _previous_files(manifest_path: Path) -> set[str]:
+    """The files an earlier build of this session wrote, from its manifest."""
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return {str(f["path"]) for f in data.get("files", []) if isinstance(f, dict)}
+    except (OSError, ValueError, TypeError, KeyError):
+        return set()
+
+
+def _remove_stale(out_dir: Path, previous: set[str], current: set[str]) -> None:
+    """Delete what an earlier build wrote that this one did not (old split tracks)."""
+    root = out_dir.resolve()
+    for path in previous - current:
+        target = (out_dir / path).resolve()
+        if root in target.parents:  # never outside the output folder
+            with contextlib.suppress(OSError):
+                target.unlink()
+                if target.parent != root:
+                    target.parent.rmdir()  # only if now empty
 
 
 def build(
@@ -139,6 +361,7 @@ def build(
     audio: AudioSettings | None = None,
     voice: Voice | None = None,
     progress: Progress | None = None,
+    extras: Extras | None = None,
 ) -> BuildResult:
     pacing = pacing or Pacing()
     audio = audio or AudioSettings()
@@ -146,7 +369,8 @@ def build(
     voice = voice or voice_for(routine, pacing, audio.sample_rate)
     try:
         session = plan(routine, pacing, voice, progress)
-        files = write_session(session, out_dir, audio, progress)
+        session = level_session(session, audio.loudness)
+        files = write_session(session, out_dir, audio, progress, extras)
     finally:
         if own_voice:
             voice.close()

@@ -160,23 +160,47 @@ def build(
     rate: RateOption = None,
     chime: ChimeOption = None,
     pacing_file: PacingFileOption = None,
-    bitrate: Annotated[int, typer.Option(help="MP3 bitrate in kbps.")] = 64,
+    bitrate: Annotated[int, typer.Option(help="Bitrate in kbps (MP3, OGG, Opus, M4A).")] = 64,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = 22050,
+    audio_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="mp3 or wav; ogg, opus, m4a and flac need: pip install 'guidecast[formats]'.",
+        ),
+    ] = "mp3",
+    captions: Annotated[
+        bool, typer.Option(help="Also write WebVTT, SRT and LRC captions, and lyrics in the MP3.")
+    ] = False,
+    split: Annotated[
+        bool, typer.Option(help="Also write one file per step and an M3U playlist.")
+    ] = False,
+    cover: Annotated[bool, typer.Option("--cover/--no-cover", help="Cover art.")] = True,
+    loudness: Annotated[
+        str,
+        typer.Option(help="Voice loudness in LUFS (true peak at most -1 dBTP), or 'off'."),
+    ] = "-16",
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
     Example: guidecast build my-routine.yaml -o sessions --length 10m
     """
     with _errors_as_messages():
-        from guidecast.build import AudioSettings
+        from guidecast.build import Extras, audio_settings
         from guidecast.build import build as build_routine
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file)
+        audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
         loaded = _load(routine)
         _check_set_ids(loaded, pacing)
         with _progress_bar(True) as progress:
             result = build_routine(
-                loaded, out, pacing, AudioSettings(sample_rate, bitrate), progress=progress
+                loaded,
+                out,
+                pacing,
+                audio,
+                progress=progress,
+                extras=Extras(captions=captions, split=split, cover=cover),
             )
         _print_notes(result.session.timeline.notes)
         timeline = result.session.timeline

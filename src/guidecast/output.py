@@ -21,6 +21,7 @@ class AtomicOutputs:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._pending: list[tuple[Path, Path]] = []  # (temporary, final)
+        self._scratch: list[Path] = []
 
     def __enter__(self) -> AtomicOutputs:
         try:
@@ -34,10 +35,26 @@ class AtomicOutputs:
         return self
 
     def temp_for(self, name: str) -> Path:
+        """A temporary file for `name` (which may be in a subfolder, made when committed)."""
         final = self.folder / name
-        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".part")
+        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=f".{final.name}.", suffix=".part")
         os.close(fd)
         self._pending.append((Path(temp), final))
+        return Path(temp)
+
+    def temp_path(self, name: str) -> Path:
+        """The temporary file already made for `name`."""
+        final = self.folder / name
+        for temp, pending in self._pending:
+            if pending == final:
+                return temp
+        raise KeyError(name)
+
+    def scratch(self) -> Path:
+        """A temporary file that is never committed, removed with the others."""
+        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".guidecast.", suffix=".part")
+        os.close(fd)
+        self._scratch.append(Path(temp))
         return Path(temp)
 
     def discard(self) -> None:
@@ -49,6 +66,7 @@ class AtomicOutputs:
     def commit(self) -> list[Path]:
         written = []
         for temp, final in self._pending:
+            final.parent.mkdir(parents=True, exist_ok=True)
             os.chmod(temp, 0o644)
             os.replace(temp, final)
             written.append(final)
@@ -56,7 +74,12 @@ class AtomicOutputs:
         return written
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.discard()
+        try:
+            if exc_type is None:
+                self.commit()
+            else:
+                self.discard()
+        finally:
+            for temp in self._scratch:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
