@@ -68,7 +68,7 @@ def srt(timeline: Timeline) -> str:
 
 
 def _lrc_time(ms: int) -> str:
-    centis = round(ms / 10)
+    centis = (ms + 5) // 10  # to the nearest hundredth, halves up
     minutes, rest = divmod(centis, 6000)
     return f"[{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}]"
 

@@ -92,8 +92,12 @@ def ffmpeg_exe(fmt: str) -> str:
         raise UsageError(f"--format {fmt}: no ffmpeg found ({err}); {FFMPEG_EXTRA}") from None
 
 
-def ffmetadata(meta: Metadata, sample_rate: int) -> str:
-    """ffmpeg's metadata file: tags, then one [CHAPTER] per chapter in milliseconds."""
+def ffmetadata(meta: Metadata, sample_rate: int, vorbis_chapters: bool = False) -> str:
+    """ffmpeg's metadata file: tags, then one [CHAPTER] per chapter in milliseconds.
+
+    ffmpeg's Ogg Vorbis and FLAC muxers drop [CHAPTER] sections, so for those the chapters
+    are written as the Vorbis-comment tags that players (and ffmpeg itself) read instead.
+    """
 
     def escaped(value: str) -> str:
         for char in ("\\", "=", ";", "#", "\n"):
@@ -111,6 +115,16 @@ def ffmetadata(meta: Metadata, sample_rate: int) -> str:
         lines.append(f"comment={escaped(meta.description)}")
     if meta.track:
         lines.append(f"track={meta.track[0]}/{meta.track[1]}")
+    if vorbis_chapters:
+        # Vorbis comments carry chapters as CHAPTERnnn=HH:MM:SS.mmm and CHAPTERnnnNAME=title.
+        for number, chapter in enumerate(meta.chapters, 1):
+            ms = round(chapter.start * 1000 / sample_rate)
+            clock = f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}"
+            lines += [
+                f"CHAPTER{number:03d}={clock}.{ms % 1000:03d}",
+                f"CHAPTER{number:03d}NAME={escaped(chapter.title)}",
+            ]
+        return "\n".join(lines) + "\n"
     for chapter in meta.chapters:
         start, end = (round(t * 1000) for t in chapter.seconds(sample_rate))
         lines += [
@@ -142,7 +156,10 @@ class FfmpegStream:
                 f"Opus cannot use {sample_rate} Hz; use --sample-rate with one of "
                 f"{', '.join(map(str, OPUS_RATES))}"
             )
-        metadata_path.write_text(ffmetadata(meta, sample_rate), encoding="utf-8")
+        metadata_path.write_text(
+            ffmetadata(meta, sample_rate, vorbis_chapters=fmt in ("ogg", "flac")),
+            encoding="utf-8",
+        )
         args = [
             exe,
             "-hide_banner",

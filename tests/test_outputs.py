@@ -1,0 +1,427 @@
+"""Files every player understands, checked as players read them: chapters, captions, split
+tracks and playlist, loudness and true peak, cover art, other formats. Real speech and MP3."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import re
+import struct
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+
+from guidecast.errors import UsageError
+from tests.listening import decode_mp3
+from tests.test_end_to_end import ROUTINE, run_guidecast
+
+NAME = "test-session-two-sides"
+MS = 0.001
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("outputs")
+    routine = folder / "test.yaml"
+    routine.write_text(ROUTINE)
+    out = folder / "out"
+    result = run_guidecast("build", str(routine), "-o", str(out), "--captions", "--split")
+    assert result.returncode == 0, result.stderr
+    return out, json.loads((out / f"{NAME}.json").read_text())
+
+
+def test_manifest_lists_every_file_written(built: tuple[Path, dict]) -> None:
+    out, manifest = built
+    listed = {entry["path"] for entry in manifest["files"]}
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert listed == on_disk
+    roles = {entry["role"] for entry in manifest["files"]}
+    assert roles == {
+        "audio", "track", "cover", "captions", "lyrics", "chapters", "playlist", "manifest"
+    }  # fmt: skip
+
+
+# Chapters -------------------------------------------------------------------------------
+
+
+def chap_frames_in_file_order(path: Path) -> list[str]:
+    """Element ids of the CHAP frames in the order they sit in the ID3 tag (ID3v2.3)."""
+    data = path.read_bytes()
+    assert data[:3] == b"ID3" and data[3] == 3
+    size = sum(b << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
+    position, end, ids = 10, 10 + size, []
+    while position + 10 <= end and data[position : position + 4] != b"\0\0\0\0":
+        frame_id = data[position : position + 4]
+        frame_size = struct.unpack(">I", data[position + 4 : position + 8])[0]
+        if frame_id == b"CHAP":
+            body = data[position + 10 : position + 10 + frame_size]
+            ids.append(body[: body.index(b"\0")].decode())
+        position += 10 + frame_size
+    return ids
+
+
+def test_chapters_match_the_manifest(built: tuple[Path, dict]) -> None:
+    out, manifest = built
+    tags = ID3(out / manifest["audio"])
+    toc = tags.getall("CTOC")
+    assert len(toc) == 1 and toc[0].flags & 3 == 3  # top level, ordered
+    order = toc[0].child_element_ids
+    chapters = [tags[f"CHAP:{element}"] for element in order]
+    expected = manifest["chapters"]
+    assert [c.sub_frames["TIT2"].text[0] for c in chapters] == [e["title"] for e in expected]
+    for chap, want in zip(chapters, expected, strict=True):
+        assert chap.start_time / 1000 == pytest.approx(want["start_s"], abs=MS)
+        assert chap.end_time / 1000 == pytest.approx(want["end_s"], abs=MS)
+    # one per step visit, plus the introduction and the closing; they tile the whole audio
+    assert len(expected) == len(manifest["steps"]) + 2
+    assert [e["step"] for e in expected[1:-1]] == [s["id"] for s in manifest["steps"]]
+    assert expected[0]["start_s"] == 0 and expected[-1]["end_s"] == manifest["duration_s"]
+    for before, after in itertools.pairwise(expected):
+        assert before["end_s"] == after["start_s"]
+    assert chap_frames_in_file_order(out / manifest["audio"]) == order
+
+
+def ffmpeg() -> str | None:
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError):
+        return None
+
+
+def ffmpeg_chapter_titles(path: Path) -> list[str]:
+    exe = ffmpeg()
+    if exe is None:
+        pytest.skip("no ffmpeg (pip install imageio-ffmpeg)")
+    result = subprocess.run(
+        [exe, "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return re.findall(r"\[CHAPTER\][^\[]*?title=([^\n]*)", result.stdout)
+
+
+def test_ffmpeg_lists_the_chapters_in_order(built: tuple[Path, dict]) -> None:
+    """ffmpeg (which mpv and VLC share) lists chapters in file order: it must be time order."""
+    out, manifest = built
+    titles = ffmpeg_chapter_titles(out / manifest["audio"])
+    assert titles == [c["title"] for c in manifest["chapters"]]
+
+
+def test_chapter_order_survives_titles_of_every_length() -> None:
+    """The trap: mutagen sorts frames by size. Long and short titles, in a bad order."""
+    from guidecast.chapters import Chapter
+    from guidecast.tags import TrackInfo, write_tags
+
+    titles = ["A much longer chapter title than the others", "B", "Ünïcode ✓ 🌙", "Dd", "E" * 90]
+    chapters = tuple(Chapter(t, i * 22050, (i + 1) * 22050) for i, t in enumerate(titles))
+    buffer = io.BytesIO()
+    from guidecast.mp3 import Mp3Stream
+
+    stream = Mp3Stream(buffer, 22050)
+    stream.write(bytes(2 * 22050 * len(titles)))
+    stream.close()
+    path = Path(__file__).parent / ".chapter-order.mp3"
+    try:
+        path.write_bytes(buffer.getvalue())
+        write_tags(path, TrackInfo("T", len(titles), chapters=chapters))
+        assert chap_frames_in_file_order(path) == [f"chp{i:04d}" for i in range(len(titles))]
+        if ffmpeg():
+            assert ffmpeg_chapter_titles(path) == titles
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# Captions -------------------------------------------------------------------------------
+
+
+def spoken_cues(manifest: dict) -> list[dict]:
+    return [c for c in manifest["cues"] if c["text"]]
+
+
+def test_webvtt_and_srt_parse_and_match_the_manifest(built: tuple[Path, dict]) -> None:
+    import webvtt
+
+    out, manifest = built
+    expected = spoken_cues(manifest)
+    for captions in (
+        webvtt.read(str(out / f"{NAME}.vtt")),
+        webvtt.from_srt(str(out / f"{NAME}.srt")),
+    ):
+        assert len(captions) == len(expected)
+        for caption, cue in zip(captions, expected, strict=True):
+            assert caption.text == cue["text"]
+            assert caption.start_in_seconds + caption.start_time.milliseconds / 1000 == (
+                pytest.approx(cue["start_s"], abs=MS)
+            )
+            assert caption.end_in_seconds + caption.end_time.milliseconds / 1000 == (
+                pytest.approx(cue["end_s"], abs=MS)
+            )
+
+
+def test_chapters_webvtt(built: tuple[Path, dict]) -> None:
+    import webvtt
+
+    out, manifest = built
+    captions = webvtt.read(str(out / f"{NAME}.chapters.vtt"))
+    assert [c.text for c in captions] == [c["title"] for c in manifest["chapters"]]
+
+
+def test_lrc_matches_the_manifest(built: tuple[Path, dict]) -> None:
+    out, manifest = built
+    lines = (out / f"{NAME}.lrc").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == f"[ti:{manifest['title']}]"
+    timed = [re.fullmatch(r"\[(\d\d):(\d\d)\.(\d\d)\](.*)", line) for line in lines[3:]]
+    assert all(timed), lines
+    said = [(int(m[1]) * 60 + int(m[2]) + int(m[3]) / 100, m[4]) for m in timed if m and m[4]]
+    expected = spoken_cues(manifest)
+    assert [text for _, text in said] == [c["text"] for c in expected]
+    for (start, _), cue in zip(said, expected, strict=True):
+        assert start == pytest.approx(cue["start_s"], abs=0.0051)  # LRC has hundredths
+    times = [int(m[1]) * 60 + int(m[2]) + int(m[3]) / 100 for m in timed if m]
+    assert times == sorted(times)
+
+
+def test_lyrics_frames(built: tuple[Path, dict]) -> None:
+    out, manifest = built
+    tags = ID3(out / manifest["audio"])
+    expected = spoken_cues(manifest)
+    (uslt,) = tags.getall("USLT")
+    assert uslt.text.splitlines() == [c["text"] for c in expected]
+    (sylt,) = tags.getall("SYLT")
+    assert sylt.format == 2  # milliseconds
+    assert [text for text, _ in sylt.text] == [c["text"] for c in expected]
+    for (_, ms), cue in zip(sylt.text, expected, strict=True):
+        assert ms / 1000 == pytest.approx(cue["start_s"], abs=MS)
+
+
+# Split tracks -----------------------------------------------------------------------------
+
+
+def test_split_tracks_decode_add_up_and_are_listed_in_order(built: tuple[Path, dict]) -> None:
+    out, manifest = built
+    rate = manifest["sample_rate"]
+    lines = (out / f"{NAME}.m3u8").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U"
+    entries = [
+        (re.fullmatch(r"#EXTINF:([\d.]+),(.*)", info), path)
+        for info, path in zip(lines[2::2], lines[3::2], strict=True)
+    ]
+    tracks = [e for e in manifest["files"] if e["role"] == "track"]
+    assert [path for _, path in entries] == [t["path"] for t in tracks]
+    assert [m[2] for m, _ in entries if m] == [c["title"] for c in manifest["chapters"]]
+    total = 0
+    for (info, path), chapter in zip(entries, manifest["chapters"], strict=True):
+        assert info is not None
+        decoded = decode_mp3(out / path, rate)
+        samples = len(decoded.samples)
+        assert samples == round(chapter["end_s"] * rate) - round(chapter["start_s"] * rate)
+        assert float(info[1]) == pytest.approx(samples / rate, abs=MS)
+        tags = ID3(out / path)
+        assert tags["TIT2"].text == [chapter["title"]]
+        assert tags["TALB"].text == [manifest["title"]]
+        total += samples
+    assert total == manifest["samples"]
+
+
+# Loudness ---------------------------------------------------------------------------------
+
+
+def true_peak_db(samples: np.ndarray) -> float:
+    """An independent true-peak meter: scipy's polyphase 4x oversampling."""
+    from scipy.signal import resample_poly
+
+    return 20 * math.log10(np.abs(resample_poly(samples, 4, 1)).max())
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, dict]:
+    out = tmp_path_factory.mktemp("shipped")
+    result = run_guidecast("build", "baby-daily-back", "-o", str(out), "--length", "6m")
+    assert result.returncode == 0, result.stderr
+    (manifest_path,) = out.glob("*.json")
+    manifest = json.loads(manifest_path.read_text())
+    audio = decode_mp3(out / manifest["audio"], manifest["sample_rate"])
+    return np.asarray(audio.samples, dtype=np.float64) / 32768.0, manifest
+
+
+def test_shipped_routine_is_at_minus_16_lufs_under_minus_1_dbtp(
+    shipped: tuple[np.ndarray, dict],
+) -> None:
+    import pyloudnorm
+
+    samples, manifest = shipped
+    loudness = pyloudnorm.Meter(manifest["sample_rate"]).integrated_loudness(samples)
+    assert loudness == pytest.approx(-16.0, abs=1.0)
+    assert manifest["loudness_lufs"] == pytest.approx(-16.0, abs=0.2)
+    assert true_peak_db(samples) <= -1.0
+
+
+def test_chimes_sit_below_the_voice(shipped: tuple[np.ndarray, dict]) -> None:
+    import pyloudnorm
+
+    samples, manifest = shipped
+    rate = manifest["sample_rate"]
+    meter = pyloudnorm.Meter(rate, block_size=0.4)
+    chimes = [c for c in manifest["cues"] if c.get("sound") == "chime"]
+    speech = [c for c in manifest["cues"] if c["text"] and c["end_s"] - c["start_s"] > 1.5]
+    assert chimes and speech
+
+    def loudness(cue: dict) -> float:
+        start = round(cue["start_s"] * rate)
+        return meter.integrated_loudness(samples[start : start + round(0.8 * rate)])
+
+    loudest_chime = max(loudness(c) for c in chimes)
+    typical_speech = float(np.median([loudness(c) for c in speech]))
+    assert loudest_chime < typical_speech - 6
+
+
+def test_loudness_target_is_configurable(tmp_path: Path) -> None:
+    import pyloudnorm
+
+    routine = tmp_path / "test.yaml"
+    routine.write_text(ROUTINE)
+    result = run_guidecast("build", str(routine), "-o", str(tmp_path), "--loudness=-20")
+    assert result.returncode == 0, result.stderr
+    audio = decode_mp3(tmp_path / f"{NAME}.mp3", 22050)
+    samples = np.asarray(audio.samples, dtype=np.float64) / 32768.0
+    assert pyloudnorm.Meter(22050).integrated_loudness(samples) == pytest.approx(-20, abs=1)
+    assert true_peak_db(samples) <= -1.0
+
+
+def test_limiter_lowers_peaks_without_clipping() -> None:
+    from guidecast.loudness import limit, true_peak_envelope
+
+    rate = 22050
+    t = np.arange(rate) / rate
+    loud = 1.6 * np.sin(2 * math.pi * 440 * t) * np.hanning(rate)  # 4 dB over full scale
+    limited = limit(loud, -1.5, rate)
+    assert true_peak_envelope(limited).max() <= 10 ** (-1.5 / 20) + 1e-9
+    quiet = loud * 0.1
+    assert np.array_equal(limit(quiet, -1.5, rate), quiet)  # nothing to do: untouched
+    # no hard clipping: the waveform keeps its shape (the gain changes slowly)
+    gain = limited[rate // 2 - 50 : rate // 2 + 50] / loud[rate // 2 - 50 : rate // 2 + 50]
+    assert gain.max() - gain.min() < 0.02
+
+
+def test_meter_agrees_with_pyloudnorm() -> None:
+    import pyloudnorm
+
+    from guidecast.loudness import k_energy, session_loudness
+    from guidecast.timeline import Cue, Timeline
+
+    rate = 22050
+    rng = np.random.default_rng(1)
+    bursts = [rng.normal(0, 0.1 * (i + 1), rate * (i + 1) // 2) for i in range(4)]
+    cues, position = [], rate // 3
+    for i, burst in enumerate(bursts):
+        cues.append(Cue("instruction", position, len(burst), text=str(i)))
+        position += len(burst) + rate * (i + 1) // 3
+    timeline = Timeline(rate, position + rate, (), tuple(cues))
+    energies = {str(i): k_energy(b, rate) for i, b in enumerate(bursts)}
+    rendered = np.zeros(timeline.length)
+    for cue, burst in zip(cues, bursts, strict=True):
+        rendered[cue.start : cue.end] = burst
+    expected = pyloudnorm.Meter(rate).integrated_loudness(rendered)
+    assert session_loudness(timeline, energies, {}) == pytest.approx(expected, abs=0.05)
+
+
+# Cover art ----------------------------------------------------------------------------------
+
+
+def test_cover_art_is_embedded_and_saved(built: tuple[Path, dict]) -> None:
+    from PIL import Image
+
+    out, manifest = built
+    png = (out / f"{NAME}.png").read_bytes()
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (1000, 1000)
+    (apic,) = ID3(out / manifest["audio"]).getall("APIC")
+    assert apic.type == 3 and apic.mime == "image/png" and apic.data == png
+    # not a blank square: the title and steps are drawn on it
+    assert len(set(image.convert("L").tobytes())) > 20
+
+
+# Formats ------------------------------------------------------------------------------------
+
+
+def test_wav_is_exact(tmp_path: Path) -> None:
+    routine = tmp_path / "test.yaml"
+    routine.write_text(ROUTINE)
+    result = run_guidecast("build", str(routine), "-o", str(tmp_path), "--format", "wav")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / f"{NAME}.json").read_text())
+    assert manifest["audio"] == f"{NAME}.wav" and manifest["audio_format"] == "wav"
+    with wave.open(str(tmp_path / f"{NAME}.wav")) as wav:
+        assert wav.getnframes() == manifest["samples"]
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22050)
+
+
+@pytest.mark.parametrize("fmt", ["ogg", "opus", "m4a", "flac"])
+def test_ffmpeg_formats_carry_audio_tags_and_chapters(tmp_path: Path, fmt: str) -> None:
+    exe = ffmpeg()
+    if exe is None:
+        pytest.skip("no ffmpeg (pip install 'guidecast[formats]')")
+    routine = tmp_path / "test.yaml"
+    routine.write_text(ROUTINE)
+    rate = ["--sample-rate", "24000"] if fmt == "opus" else []
+    result = run_guidecast("build", str(routine), "-o", str(tmp_path), "--format", fmt, *rate)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / f"{NAME}.json").read_text())
+    path = tmp_path / manifest["audio"]
+    assert path.suffix == f".{fmt}"
+    probe = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", probe.stderr)
+    assert duration, probe.stderr
+    seconds = int(duration[1]) * 3600 + int(duration[2]) * 60 + float(duration[3])
+    assert seconds == pytest.approx(manifest["duration_s"], abs=0.1)
+    assert re.search(r"title\s*: Test Session / Two Sides", probe.stderr, re.IGNORECASE)
+    assert ffmpeg_chapter_titles(path) == [c["title"] for c in manifest["chapters"]]
+
+
+def test_missing_ffmpeg_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from guidecast.build import audio_settings
+
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # import fails, as if absent
+    with pytest.raises(UsageError) as err:
+        audio_settings(22050, 64, "ogg", "-16")
+    assert str(err.value) == (
+        "--format ogg needs ffmpeg, which the optional extra installs: "
+        "pip install 'guidecast[formats]'"
+    )
+    assert audio_settings(22050, 64, "wav", "off").loudness.target is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--format", "aiff"), "--format must be one of mp3, wav, ogg, opus, m4a, flac"),
+        (("--loudness", "loud"), "--loudness must be 'off' or from -30 to -9 LUFS"),
+        (("--bitrate", "65"), "--bitrate at 22050 Hz must be one of"),
+    ],
+)
+def test_bad_output_options(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = run_guidecast("build", "baby-daily-back", "-o", str(tmp_path / "out"), *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"guidecast: {message}"), result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_rebuild_without_split_removes_the_old_tracks(tmp_path: Path) -> None:
+    routine = tmp_path / "test.yaml"
+    routine.write_text(ROUTINE)
+    out = tmp_path / "out"
+    assert run_guidecast("build", str(routine), "-o", str(out), "--split").returncode == 0
+    assert (out / NAME).is_dir()
+    (out / "mine.txt").write_text("the user's own file")
+    assert run_guidecast("build", str(routine), "-o", str(out), "--no-cover").returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt", f"{NAME}.json", f"{NAME}.mp3"]
