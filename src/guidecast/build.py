@@ -101,6 +101,7 @@ def write_session(
     out_dir: Path,
     audio: AudioSettings,
     progress: Progress | None = None,
+    page: bool = False,
 ) -> list[Path]:
     """Render, encode and tag the session; write the MP3 and manifest atomically."""
     routine, timeline = session.routine, session.timeline
@@ -129,6 +130,10 @@ def write_session(
                 f"cannot write {out_dir / (name + '.json')}: {err.strerror}"
             ) from None
         files = [out_dir / f"{name}.mp3", out_dir / f"{name}.json"]
+        if page:  # the HTML player beside the MP3: page.py
+            from guidecast.page import write_page
+
+            files.append(write_page(data, out_dir, outputs))
     return files
 
 
@@ -139,6 +144,7 @@ def build(
     audio: AudioSettings | None = None,
     voice: Voice | None = None,
     progress: Progress | None = None,
+    page: bool = False,
 ) -> BuildResult:
     pacing = pacing or Pacing()
     audio = audio or AudioSettings()
@@ -146,7 +152,7 @@ def build(
     voice = voice or voice_for(routine, pacing, audio.sample_rate)
     try:
         session = plan(routine, pacing, voice, progress)
-        files = write_session(session, out_dir, audio, progress)
+        files = write_session(session, out_dir, audio, progress, page=page)
     finally:
         if own_voice:
             voice.close()

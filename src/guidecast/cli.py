@@ -162,6 +162,9 @@ def build(
     pacing_file: PacingFileOption = None,
     bitrate: Annotated[int, typer.Option(help="MP3 bitrate in kbps.")] = 64,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = 22050,
+    page: Annotated[
+        bool, typer.Option("--page", help="Also write OUT/<slug>.html, a player page.")
+    ] = False,
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
@@ -176,13 +179,36 @@ def build(
         _check_set_ids(loaded, pacing)
         with _progress_bar(True) as progress:
             result = build_routine(
-                loaded, out, pacing, AudioSettings(sample_rate, bitrate), progress=progress
+                loaded,
+                out,
+                pacing,
+                AudioSettings(sample_rate, bitrate),
+                progress=progress,
+                page=page,
             )
         _print_notes(result.session.timeline.notes)
         timeline = result.session.timeline
         typer.echo(
             f"{result.files[0]}  {format_clock(timeline.seconds)}  {len(timeline.steps)} steps"
         )
+        if page:
+            typer.echo(next(path for path in result.files if path.suffix == ".html"))
+
+
+@app.command("page")
+def page_command(
+    manifest: Annotated[
+        Path, typer.Argument(help="The manifest (<slug>.json) of a built session.")
+    ],
+) -> None:
+    """Write the player page (<slug>.html) for an already built session, beside its MP3.
+
+    Example: guidecast page audio_out/breast-massage-after-a-feed.json
+    """
+    with _errors_as_messages():
+        from guidecast.page import write_page_for_manifest
+
+        typer.echo(write_page_for_manifest(manifest))
 
 
 @app.command("build-all")
