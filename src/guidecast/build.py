@@ -31,6 +31,7 @@ from guidecast.mp3 import SAMPLE_RATES, bitrates_for
 from guidecast.names import slugify
 from guidecast.output import AtomicOutputs
 from guidecast.pacing import Pacing
+from guidecast.page import page_name, write_page
 from guidecast.render import stream_pcm
 from guidecast.routine import Routine, VoiceSettings
 from guidecast.script import Script, make_script
@@ -62,6 +63,7 @@ class Extras:
     captions: bool = False  # WebVTT, SRT, LRC, chapters WebVTT; lyrics in the MP3
     split: bool = False  # one audio file per chapter, and an M3U playlist
     cover: bool = True  # a PNG beside the audio, and in the MP3
+    page: bool = False  # an HTML player beside the audio (page.py)
 
 
 @dataclass
@@ -240,6 +242,8 @@ def write_session(
                 )
                 outputs.temp_for(f"{name}.m3u8").write_text(playlist, encoding="utf-8")
                 written.append((f"{name}.m3u8", "playlist"))
+            if extras.page:
+                written.append((page_name({"audio": targets[0].name}), "page"))
             written.append((f"{name}.json", "manifest"))
             data = manifest(
                 routine,
@@ -259,6 +263,8 @@ def write_session(
                     for c in chapter_list
                 ],
             )
+            if extras.page:
+                write_page(data, out_dir, outputs)
             outputs.temp_for(f"{name}.json").write_text(
                 json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )

@@ -67,8 +67,8 @@ def srt(timeline: Timeline) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _lrc_time(ms: int) -> str:
-    centis = (ms + 5) // 10  # to the nearest hundredth, halves up
+def _lrc_time(samples: int, rate: int) -> str:
+    centis = round(samples * 100 / rate)  # LRC counts hundredths of a second
     minutes, rest = divmod(centis, 6000)
     return f"[{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}]"
 
@@ -84,10 +84,10 @@ def lrc(timeline: Timeline, title: str, artist: str) -> str:
     ]
     cues = spoken(timeline)
     for index, cue in enumerate(cues):
-        lines.append(f"{_lrc_time(_ms(cue.start, rate))}{_one_line(cue.text or '')}")
+        lines.append(f"{_lrc_time(cue.start, rate)}{_one_line(cue.text or '')}")
         following = cues[index + 1].start if index + 1 < len(cues) else timeline.length
         if following - cue.end > LRC_CLEAR_AFTER_S * rate:
-            lines.append(_lrc_time(_ms(cue.end, rate)))
+            lines.append(_lrc_time(cue.end, rate))
     return "\n".join(lines) + "\n"
 
 

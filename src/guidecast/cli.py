@@ -180,6 +180,9 @@ def build(
         str,
         typer.Option(help="Voice loudness in LUFS (true peak at most -1 dBTP), or 'off'."),
     ] = "-16",
+    page: Annotated[
+        bool, typer.Option("--page", help="Also write OUT/<slug>.html, a player page.")
+    ] = False,
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
@@ -200,13 +203,31 @@ def build(
                 pacing,
                 audio,
                 progress=progress,
-                extras=Extras(captions=captions, split=split, cover=cover),
+                extras=Extras(captions=captions, split=split, cover=cover, page=page),
             )
         _print_notes(result.session.timeline.notes)
         timeline = result.session.timeline
         typer.echo(
             f"{result.files[0]}  {format_clock(timeline.seconds)}  {len(timeline.steps)} steps"
         )
+        if page:
+            typer.echo(next(path for path in result.files if path.suffix == ".html"))
+
+
+@app.command("page")
+def page_command(
+    manifest: Annotated[
+        Path, typer.Argument(help="The manifest (<slug>.json) of a built session.")
+    ],
+) -> None:
+    """Write the player page (<slug>.html) for an already built session, beside its MP3.
+
+    Example: guidecast page audio_out/breast-massage-after-a-feed.json
+    """
+    with _errors_as_messages():
+        from guidecast.page import write_page_for_manifest
+
+        typer.echo(write_page_for_manifest(manifest))
 
 
 @app.command("build-all")
