@@ -316,7 +316,7 @@ def test_limiter_lowers_peaks_without_clipping() -> None:
 def test_meter_agrees_with_pyloudnorm() -> None:
     import pyloudnorm
 
-    from guidecast.loudness import k_energy, session_loudness
+    from guidecast.loudness import energy_profile, session_loudness
     from guidecast.timeline import Cue, Timeline
 
     rate = 22050
@@ -327,12 +327,12 @@ def test_meter_agrees_with_pyloudnorm() -> None:
         cues.append(Cue("instruction", position, len(burst), text=str(i)))
         position += len(burst) + rate * (i + 1) // 3
     timeline = Timeline(rate, position + rate, (), tuple(cues))
-    energies = {str(i): k_energy(b, rate) for i, b in enumerate(bursts)}
+    profiles = {str(i): energy_profile(b, rate) for i, b in enumerate(bursts)}
     rendered = np.zeros(timeline.length)
     for cue, burst in zip(cues, bursts, strict=True):
         rendered[cue.start : cue.end] = burst
     expected = pyloudnorm.Meter(rate).integrated_loudness(rendered)
-    assert session_loudness(timeline, energies, {}) == pytest.approx(expected, abs=0.05)
+    assert session_loudness(timeline, profiles, {}) == pytest.approx(expected, abs=0.05)
 
 
 # Cover art ----------------------------------------------------------------------------------

@@ -172,9 +172,11 @@ class _Target:
 
 
 def level_session(session: Session, loudness: Loudness) -> Session:
-    """The session with its voice at the target loudness and its peaks limited."""
-    clips, measured = level(session.timeline, session.clips, loudness)
-    return replace(session, clips=clips, loudness=measured)
+    """The session with its voice at the target loudness and its peaks limited.
+
+    The session's clips are replaced in place: the session given is leveled too."""
+    measured = level(session.timeline, session.clips, loudness)  # levels the clips in place
+    return replace(session, loudness=measured)
 
 
 def write_session(
