@@ -425,3 +425,23 @@ def test_a_rebuild_without_split_removes_the_old_tracks(tmp_path: Path) -> None:
     (out / "mine.txt").write_text("the user's own file")
     assert run_guidecast("build", str(routine), "-o", str(out), "--no-cover").returncode == 0
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt", f"{NAME}.json", f"{NAME}.mp3"]
+
+
+def test_ffprobe_shows_the_chapters_in_order(built: tuple[Path, dict]) -> None:
+    """Where ffprobe is installed (not from pip: the imageio-ffmpeg wheel has none)."""
+    import shutil
+
+    ffprobe = shutil.which("ffprobe")
+    if ffprobe is None:
+        pytest.skip("no ffprobe on this machine; ffmpeg's own chapter list is checked above")
+    out, manifest = built
+    result = subprocess.run(
+        [ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(out / manifest["audio"])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    shown = json.loads(result.stdout)["chapters"]
+    assert [c["tags"]["title"] for c in shown] == [c["title"] for c in manifest["chapters"]]
+    for chapter, want in zip(shown, manifest["chapters"], strict=True):
+        assert float(chapter["start_time"]) == pytest.approx(want["start_s"], abs=MS)
