@@ -54,7 +54,7 @@ class BuildResult:
 
 
 def voice_for(routine: Routine, pacing: Pacing, sample_rate: int, **kwargs: object) -> Voice:
-    settings = routine.voice.merged(VoiceSettings(rate=pacing.rate))
+    settings = routine.voice.merged(VoiceSettings(engine=pacing.engine, rate=pacing.rate))
     return Voice(settings, routine.language, sample_rate, **kwargs)  # type: ignore[arg-type]
 
 

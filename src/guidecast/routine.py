@@ -11,6 +11,7 @@ from pathlib import Path
 from guidecast.durations import TimeRange
 
 FORMAT_VERSION = 1
+DEFAULT_ENGINE = "pyttsx3"
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,15 @@ class VoiceSettings:
     volume: float | None = None  # 0..1
 
     def merged(self, other: VoiceSettings) -> VoiceSettings:
-        """These settings with every value `other` sets taking precedence."""
+        """These settings with every value `other` sets taking precedence.
+
+        A voice id belongs to its engine: when `other` switches to another engine, this id is
+        dropped (that engine's default voice speaks); rate and volume mean the same everywhere.
+        """
+        switched = other.engine is not None and other.engine != (self.engine or DEFAULT_ENGINE)
         return VoiceSettings(
             engine=other.engine or self.engine,
-            id=other.id or self.id,
+            id=other.id if switched else (other.id or self.id),
             rate=other.rate or self.rate,
             volume=self.volume if other.volume is None else other.volume,
         )
