@@ -24,6 +24,7 @@ from guidecast.durations import DurationSyntaxError, parse_duration, parse_time_
 from guidecast.errors import RoutineError
 from guidecast.library import routines_dir, shipped_names
 from guidecast.phrases import FIELDS as PHRASE_FIELDS
+from guidecast.speech.workers import ENGINES
 
 SCHEMA_PATH = Path(guidecast.__file__).parent / "routine.schema.json"
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -149,6 +150,10 @@ def test_every_property_has_a_title_and_description() -> None:
             assert prop.get("title") and prop.get("description"), f"{path}/{key}"
 
 
+def test_engines_match_load() -> None:
+    assert TOP["voice"]["properties"]["engine"]["enum"] == list(ENGINES)
+
+
 def test_limits_match_load() -> None:
     rate = TOP["voice"]["properties"]["rate"]
     assert (rate["minimum"], rate["maximum"]) == (load.MIN_RATE, load.MAX_RATE)
@@ -180,6 +185,8 @@ INVALID: dict[str, Callable[[dict], object]] = {
     "unknown top key": lambda d: d.update(colour="blue"),
     "unknown step key": lambda d: _step(d).update(durations="30s"),
     "unknown voice key": lambda d: d.update(voice={"speed": 150}),
+    "unknown engine": lambda d: d.update(voice={"engine": "kokoro"}),
+    "engine as a module path": lambda d: d.update(voice={"engine": "os:system"}),
     "unknown cue key": lambda d: d.update(cues={"count_down": 3}),
     "bad step id": lambda d: _step(d).update(id="Warm_Up"),
     "step id with a double hyphen": lambda d: _step(d).update(id="warm--up"),
@@ -262,6 +269,8 @@ def test_phrase_fields_agree(name: str) -> None:
 VALID: dict[str, Callable[[dict], object]] = {
     "text as a list": lambda d: _step(d).update(say=["One.", "Two."]),
     "version as a number": lambda d: d.update(version=1.5),
+    "engine hibari": lambda d: d.update(voice={"engine": "hibari", "id": "heart"}),
+    "engine piper": lambda d: d.update(voice={"engine": "piper", "rate": 150, "volume": 0.8}),
     "language with region": lambda d: d.update(language="en-GB"),
     "duration in seconds": lambda d: _step(d).update(duration=45),
     "duration as a range": lambda d: _step(d).update(duration="5-7 min"),

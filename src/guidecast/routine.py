@@ -12,6 +12,7 @@ from guidecast.durations import TimeRange
 
 FORMAT_VERSION = 1
 MIN_RATE, MAX_RATE = 80, 400  # words per minute: slower drags, faster is hard to follow
+DEFAULT_ENGINE = "pyttsx3"
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,15 @@ class VoiceSettings:
     volume: float | None = None  # 0..1
 
     def merged(self, other: VoiceSettings) -> VoiceSettings:
-        """These settings with every value `other` sets taking precedence."""
+        """These settings with every value `other` sets taking precedence.
+
+        A voice id belongs to its engine: when `other` switches to another engine, this id is
+        dropped (that engine's default voice speaks); rate and volume mean the same everywhere.
+        """
+        switched = other.engine is not None and other.engine != (self.engine or DEFAULT_ENGINE)
         return VoiceSettings(
             engine=other.engine or self.engine,
-            id=other.id or self.id,
+            id=other.id if switched else (other.id or self.id),
             rate=other.rate or self.rate,
             volume=self.volume if other.volume is None else other.volume,
         )

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from guidecast.routine import VoiceSettings
+from guidecast.routine import DEFAULT_ENGINE, VoiceSettings
 from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SpeechClip, SpeechRequest
 from guidecast.speech.workers import SpeechPool, engine_class
 
-DEFAULT_ENGINE = "pyttsx3"
+__all__ = ["DEFAULT_ENGINE", "Voice"]
 
 
 @dataclass

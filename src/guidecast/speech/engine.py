@@ -30,7 +30,7 @@ class VoiceInfo:
     name: str
     languages: tuple[str, ...]
     engine: str
-    offline: bool = True
+    offline: bool = True  # False: the engine would have to download it first (never offered)
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,25 @@ class SpeechRequest:
 
 
 class SpeechEngine(Protocol):
-    """An engine in a worker process: `load()` once, then one clip per `synthesize` call."""
+    """An engine in a worker process: `load()` once, then one clip per `synthesize` call.
+
+    Every engine (pyttsx3, hibari, piper) is used only through this. `requires` names the
+    modules it needs (checked before a worker starts, so a missing engine is one clear line);
+    `version()` is cheap and names everything that changes the sound, for the cache key;
+    `synthesize` honours the request's voice, rate (words per minute, calibrated per engine),
+    volume (a gain, 1 = the engine's level matched to the others) and language, and returns
+    mono 16-bit PCM at the engine's own rate (`speech.shaping` trims it and resamples it).
+    """
 
     name: str
+    requires: tuple[str, ...]
+
+    def load(self) -> SpeechEngine: ...
 
     def version(self) -> str: ...
 
     def voices(self) -> list[VoiceInfo]: ...
+
+    def resolve_voice(self, voice_id: str | None, language: str) -> str: ...
 
     def synthesize(self, request: SpeechRequest) -> SpeechClip: ...

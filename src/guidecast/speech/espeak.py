@@ -24,6 +24,7 @@ from guidecast.errors import SpeechError, VoiceNotFoundError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 
 FINISH_TIMEOUT_S = 30.0
+SETTINGS_TIMEOUT_S = 5.0
 DEFAULT_RATE = 160  # words per minute: calm, clear instructions
 DEFAULT_VOICES = {"en": "gmw/en-us"}
 
@@ -55,6 +56,7 @@ def load_espeak_library() -> str:
 
 class Pyttsx3Engine:
     name = "pyttsx3"
+    requires: tuple[str, ...] = ()  # a dependency of guidecast itself: always installed
 
     def __init__(self) -> None:
         self._engine: Any = None
@@ -137,10 +139,7 @@ class Pyttsx3Engine:
             1.0 if request.volume is None else request.volume,
         )
         if settings != self._current:
-            voice, rate, volume = settings
-            self._engine.setProperty("voice", voice)
-            self._engine.setProperty("rate", rate)
-            self._engine.setProperty("volume", volume)
+            self._apply(*settings)
             self._current = settings
         # The driver now and then finishes with an empty buffer (measured: about 1 clip in
         # 900); saying the same text again works, so try a few times before giving up.
@@ -149,6 +148,29 @@ class Pyttsx3Engine:
             if clip is not None:
                 return clip
         raise SpeechError(f"espeak-ng wrote no audio for {request.text[:40]!r}")
+
+    def _apply(self, voice: str, rate: int, volume: float) -> None:
+        """Set voice, rate and volume, and wait until espeak-ng has really taken them.
+
+        espeak-ng runs asynchronously here: a rate or volume is a command in its queue, and the
+        end of the previous clip can cancel that queue (pyttsx3 calls espeak_Cancel when its
+        loop ends, from espeak's own thread). Measured: one rate change in three was lost, and
+        the clip came out at the previous rate. So the values are set straight on the driver
+        and read back, and set again until they hold.
+        """
+        driver = self._engine.proxy._driver  # pyttsx3 is pinned (2.99): its driver is stable
+        driver.setProperty("voice", voice)
+        percent = int(round(volume * 100, 2))  # what the driver sends to espeak-ng
+        deadline = time.monotonic() + SETTINGS_TIMEOUT_S
+        while time.monotonic() < deadline:
+            driver.setProperty("rate", rate)
+            driver.setProperty("volume", volume)
+            for _ in range(20):
+                taken = driver.getProperty("rate"), round(driver.getProperty("volume") * 100)
+                if taken == (rate, percent):
+                    return
+                time.sleep(0.005)
+        raise SpeechError(f"espeak-ng did not take the rate {rate} and volume {volume:g}")
 
     def _speak_once(self, text: str) -> SpeechClip | None:
         target = self._workdir / "clip.wav"

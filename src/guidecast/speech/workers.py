@@ -20,10 +20,15 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from guidecast.errors import GuidecastError, SpeechError
+from guidecast.errors import EngineNotInstalledError, GuidecastError, SpeechError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
+from guidecast.speech.neural import install_hint, missing_modules
 
-ENGINES = {"pyttsx3": "guidecast.speech.espeak:Pyttsx3Engine"}
+ENGINES = {  # the names a routine or --engine may use; pyttsx3 is the default
+    "pyttsx3": "guidecast.speech.espeak:Pyttsx3Engine",
+    "hibari": "guidecast.speech.hibari_engine:HibariEngine",  # pip install 'guidecast[neural]'
+    "piper": "guidecast.speech.piper_engine:PiperEngine",  # pip install 'guidecast[neural]'
+}
 START_TIMEOUT_S = 30.0
 
 
@@ -33,14 +38,36 @@ def request_timeout() -> float:
 
 
 def engine_class(engine: str) -> Any:
-    """The engine class for a name (`pyttsx3`) or a `module:Class` path (used by tests)."""
+    """The engine class for a name (`pyttsx3`) or a `module:Class` path (used by tests).
+
+    Raises `EngineNotInstalledError` (exit code 2, naming the extra to install) when the
+    engine's packages are missing. Importing the class is cheap: engines import their heavy
+    libraries in the worker, on first use.
+    """
     spec = ENGINES.get(engine, engine)
     if ":" not in spec:
         known = ", ".join(sorted(ENGINES))
         raise SpeechError(f"unknown speech engine {engine!r}; known engines: {known}")
     module_name, _, class_name = spec.partition(":")
     module = importlib.import_module(module_name)
-    return getattr(module, class_name)
+    cls = getattr(module, class_name)
+    if missing_modules(getattr(cls, "requires", ())):
+        raise EngineNotInstalledError(install_hint(engine))
+    return cls
+
+
+def installed_engines() -> list[str]:
+    """The named engines whose packages are installed here, the default first."""
+    return [
+        name
+        for name, spec in ENGINES.items()
+        if not missing_modules(getattr(_class_of(spec), "requires", ()))
+    ]
+
+
+def _class_of(spec: str) -> Any:
+    module_name, _, class_name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
 
 
 def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
