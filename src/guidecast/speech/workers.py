@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -81,6 +81,25 @@ def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
             conn.send(("error", SpeechError(f"{type(err).__name__}: {err}")))
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """A spawned child imports the parent's __main__ again before it runs anything; for the CLI
+    that is typer, rich and most of guidecast, a few tenths of a second per worker. The worker
+    needs none of it (its code lives in this module), so hide __main__ while one starts."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    if "__spec__" in saved:
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
+
+
 @dataclass
 class _Job:
     index: int
@@ -96,7 +115,8 @@ class _Worker:
         self.process = context.Process(
             target=_serve, args=(child, engine, sample_rate), daemon=True
         )
-        self.process.start()
+        with _main_module_hidden():
+            self.process.start()
         child.close()
         self.job: _Job | None = None
         self.deadline = 0.0
@@ -140,7 +160,22 @@ class SpeechPool:
         self._workers.clear()
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.engine, self.sample_rate)
+        return self._await_ready(_Worker(self.engine, self.sample_rate))
+
+    def _grow(self, count: int) -> None:
+        """Start workers until there are `count`, all at once: starting one takes a few tenths
+        of a second, so starting them side by side gets the first clip out sooner."""
+        new = [_Worker(self.engine, self.sample_rate) for _ in range(count - len(self._workers))]
+        try:
+            while new:
+                self._workers.append(self._await_ready(new[0]))
+                new.pop(0)
+        except BaseException:
+            for worker in new[1:]:
+                worker.kill()
+            raise
+
+    def _await_ready(self, worker: _Worker) -> _Worker:
         if not worker.conn.poll(START_TIMEOUT_S):
             worker.kill()
             raise SpeechError(f"the {self.engine} speech engine did not start in time")
@@ -200,8 +235,7 @@ class SpeechPool:
         if not queue:
             return
         timeout = request_timeout()
-        while len(self._workers) < min(self.size, len(queue)):
-            self._workers.append(self._start())
+        self._grow(min(self.size, len(queue)))
         busy: dict[Connection, _Worker] = {}
         try:
             while queue or busy:
