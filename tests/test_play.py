@@ -364,7 +364,7 @@ def test_the_screen_shows_step_words_times_and_next(routine_file: Path, planned:
     finally:
         show.close()
     print("\n" + text)
-    assert "STEP 2 OF 4  ·  LEFT SIDE" in text
+    assert "STEP 2 OF 3  ·  LEFT SIDE" in text  # sides are one step of the routine
     assert "CIRCLES" in text
     assert "Make slow circles." in text
     assert "left in this step" in text
@@ -372,6 +372,12 @@ def test_the_screen_shows_step_words_times_and_next(routine_file: Path, planned:
     assert big_text(clock(left))[0] in text
     assert "Next: Circles (right side)" in text
     assert "session:" in text
+
+
+def test_play_runs_at_the_build_sample_rate() -> None:
+    from guidecast.play import PLAY_SAMPLE_RATE
+
+    assert PLAY_SAMPLE_RATE == DEFAULT_SAMPLE_RATE
 
 
 def test_big_digits() -> None:

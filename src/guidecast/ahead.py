@@ -203,10 +203,12 @@ class LiveShow:
     def start(self) -> None:
         """Take every cached clip now (fast), then speak the rest in the background."""
         self._version = self._engine().version()
-        self._from_cache(self._first + self._later)
+        missing = self._from_cache(self._first + self._later)
         if self._needs_settling and not (self._structural - self._lengths.keys()):
             self._settle(cached_only=True)
         self._publish()
+        if not missing and self._snap.final:
+            self.voice.close()  # all from the cache: speech workers started early are not needed
         if self._length_in_doubt:
             # --length looks out of reach: find out for sure, before the first word is heard.
             self._speak(self._first)

@@ -11,6 +11,7 @@ import contextlib
 import difflib
 import os
 import sys
+import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from guidecast.errors import UsageError
 
 NULL = "null"
 PERIOD_MS = 20  # one device callback's worth of audio: the clock's resolution at speed 1
+MAX_AHEAD_S = 0.5  # no device buffers more than this ahead of what it has played
 
 
 @contextlib.contextmanager
@@ -75,14 +77,25 @@ class Output:
         return self.backend.lower() == "null"
 
     def start(self, fill: Callable[[int], bytes]) -> None:
+        rate = self.sample_rate
+
         def pull() -> Generator[bytes, int, None]:
             frames = yield b""
+            began = time.monotonic()
+            taken = 0
             while True:
+                # A device that swallows audio faster than it could play it (ALSA's "discard
+                # all samples" does) would race the clock through the session: hold it to
+                # real time. A real device is never this far ahead, so it never waits here.
+                ahead = taken / rate - (time.monotonic() - began)
+                if ahead > MAX_AHEAD_S:
+                    time.sleep(ahead - MAX_AHEAD_S)
                 try:
                     data = fill(frames)
                 except BaseException as err:  # never let the audio thread die silently
                     self.error = err
                     data = bytes(frames * 2)
+                taken += frames
                 frames = yield data
 
         generator = pull()
@@ -128,7 +141,7 @@ def open_output(name: str | None, sample_rate: int) -> tuple[Output, str | None]
     except miniaudio.MiniaudioError as err:
         reason = err.args[0] if err.args else str(err)
         return null(), f"cannot open {label} ({reason}); playing on the null device, in silence"
-    output = Output(device, name or "default")
+    output = Output(device, label if name is not None else "default")
     if output.is_null:
         return output, "no sound device found; playing on the null device, in silence"
     return output, None

@@ -19,16 +19,18 @@ import queue
 import sys
 import threading
 import time
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from guidecast.errors import UsageError
 from guidecast.pacing import Pacing
 from guidecast.show import Show, Snapshot
-from guidecast.timeline import BETWEEN_LINES, Cue
+from guidecast.timeline import BETWEEN_LINES, LEAD_IN, Cue, Timeline
+
+if TYPE_CHECKING:
+    from guidecast.speech.workers import SpeechPool
 
 MIN_SPEED, MAX_SPEED = 0.25, 100.0
 
@@ -277,22 +279,17 @@ class Player:
 
 def _lines_to_repeat(snap: Snapshot, position: int) -> list[Cue]:
     """What `r` says again at `position`: see `Player.repeat`."""
-    cues = snap.timeline.cues
-    heard = cues[: bisect_right(snap.cue_starts, position)]  # cues begun by now
     section = snap.section(position)
     if 0 <= section < len(snap.timeline.steps):
         span = snap.timeline.steps[section]
-        instruction: list[Cue] = []
-        for cue in reversed(heard):  # the latest run of this step's instruction lines
-            if cue.kind == "instruction" and cue.step == span.id:
-                instruction.insert(0, cue)
-            elif instruction:
-                break
         side = [c for c in snap.cues_between(span.start, span.perform_start) if c.kind == "side"]
-        lines = instruction + [c for c in side if c.start <= position]
+        lines = snap.instruction_before(span.id, position) + [
+            c for c in side if c.start <= position
+        ]
     else:
         start = snap.section_start(section)
-        lines = [c for c in heard if c.text is not None and c.start >= start][-1:]
+        heard = snap.cues_between(start, position + 1)
+        lines = [c for c in heard if c.text is not None][-1:]
     return [c for c in lines if c.end <= snap.limit]
 
 
@@ -322,10 +319,15 @@ def handle_key(player: Player, key: str) -> bool:
     return True
 
 
-def open_show(routine: str, pacing: Pacing) -> Show:
-    """A built session (its .json manifest or .mp3), or a routine to speak as it plays."""
+def is_built(routine: str) -> bool:
+    return Path(routine).suffix.lower() in (".json", ".mp3")
+
+
+def open_show(routine: str, pacing: Pacing, pool: SpeechPool | None = None) -> Show:
+    """A built session (its .json manifest or .mp3), or a routine to speak as it plays (with
+    `pool`'s speech workers, if it has the routine's engine)."""
     path = Path(routine)
-    if path.suffix.lower() in (".json", ".mp3"):
+    if is_built(routine):
         from guidecast.show import FileShow
 
         if pacing != Pacing():
@@ -340,7 +342,12 @@ def open_show(routine: str, pacing: Pacing) -> Show:
     found = resolve(routine)
     loaded = read_routine_file(found, display=routine if found.name == routine else str(found))
     check_step_ids(pacing, [step.id for step in loaded.all_steps()])
-    return LiveShow(loaded, pacing, voice_for(loaded, pacing, DEFAULT_SAMPLE_RATE))
+    voice = voice_for(loaded, pacing, DEFAULT_SAMPLE_RATE)
+    if pool is not None and pool.engine == voice.engine:
+        voice.pool = pool
+    elif pool is not None:
+        pool.close()
+    return LiveShow(loaded, pacing, voice)
 
 
 class View(Protocol):
@@ -373,31 +380,92 @@ def play(
     from guidecast.view import PlainView, ScreenView, keys_from_terminal
 
     started = time.monotonic() if started is None else started
-    show = open_show(routine, pacing)
+    slot: ShowSlot | None = None
+    if is_built(routine):
+        show: Show = open_show(routine, pacing)
+    else:
+        # The sound starts at once, with the silence every session begins with; the speech
+        # workers boot while the routine is read.
+        show = slot = ShowSlot(PLAY_SAMPLE_RATE)
+    output = None
     try:
         player = Player(show, speed, started)
         output, warning = open_output(device, show.sample_rate)
-    except BaseException:
-        show.close()
-        raise
-    if warning and warn:
-        warn(warning)
-    label = "the null device" if output.is_null else f"{output.name} ({output.backend})"
-    screen = view is None and sys.stdin.isatty() and sys.stdout.isatty()
-    if view is None:
-        view = ScreenView if screen else PlainView
-    try:
+        output.start(player.fill)
+        if slot is not None:
+            slot.fill(lambda pool: open_show(routine, pacing, pool))
+        if warning and warn:  # once the routine is known to be good: its errors come first
+            warn(warning)
+        label = "the null device" if output.is_null else f"{output.name} ({output.backend})"
+        screen = view is None and sys.stdin.isatty() and sys.stdout.isatty()
+        if view is None:
+            view = ScreenView if screen else PlainView
         with keys_from_terminal() as keys, view(player, label) as shown:
-            output.start(player.fill)  # the lead-in silence plays while the cache is read
             show.start()
             _drive(player, shown, keys, output, 0.1 if screen else 0.02)
     finally:
-        output.close()
+        if output is not None:
+            output.close()
         show.close()
     for error in (show.error, output.error):
         if error is not None:
             raise error
     return player
+
+
+PLAY_SAMPLE_RATE = 22050  # build.DEFAULT_SAMPLE_RATE, without importing the encoder for it
+
+
+class ShowSlot:
+    """Stands in for a routine's show while it is read: the session's lead-in silence (the
+    timeline puts nothing in its first LEAD_IN seconds), then whatever the show says."""
+
+    def __init__(self, sample_rate: int) -> None:
+        lead = round(LEAD_IN * sample_rate)
+        self.sample_rate = sample_rate
+        self.inner: Show | None = None
+        self._lead = Snapshot(Timeline(sample_rate, lead, (), ()), lead)
+        self._pool: SpeechPool | None = None
+
+    def fill(self, opener: Callable[[SpeechPool], Show]) -> None:
+        """Read the routine with `opener`, the speech workers booting meanwhile. If every clip
+        turns out to be cached, the show lets them go unused."""
+        from guidecast.speech.workers import SpeechPool
+        from guidecast.voice import DEFAULT_ENGINE
+
+        self._pool = SpeechPool(DEFAULT_ENGINE, self.sample_rate)
+        self._pool.prestart()
+        show = opener(self._pool)
+        if show.sample_rate != self.sample_rate:
+            show.close()
+            raise ValueError("the show's sample rate differs from the one playing")
+        self.inner = show
+
+    @property
+    def title(self) -> str:
+        return self.inner.title if self.inner is not None else ""
+
+    @property
+    def error(self) -> BaseException | None:
+        return self.inner.error if self.inner is not None else None
+
+    def start(self) -> None:
+        if self.inner is not None:
+            self.inner.start()
+
+    def snapshot(self) -> Snapshot:
+        return self.inner.snapshot() if self.inner is not None else self._lead
+
+    def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
+        if self.inner is None or snap is self._lead:
+            return bytes(count * 2)
+        return self.inner.pcm(snap, start, count)
+
+    def close(self) -> None:
+        if self.inner is not None:
+            self.inner.close()
+        if self._pool is not None:
+            self._pool.close()
 
 
 DRAIN_S = 0.15  # after the last sample is taken, the device still has this much to play

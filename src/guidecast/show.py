@@ -70,6 +70,27 @@ class Snapshot:
                     return cue.start
         return start
 
+    def instruction_before(self, step_id: str, position: int) -> list[Cue]:
+        """The latest run of a step's instruction lines begun by `position` (the first side of
+        a step says them; later sides only name the side)."""
+        heard = self.timeline.cues[: bisect_right(self.cue_starts, position)]
+        lines: list[Cue] = []
+        for cue in reversed(heard):
+            if cue.kind == "instruction" and cue.step == step_id:
+                lines.insert(0, cue)
+            elif lines:
+                break
+        return lines
+
+    def step_words(self, section: int) -> list[Cue]:
+        """The spoken lines that tell what to do in a step: its own, and its instruction when an
+        earlier side said it."""
+        span = self.timeline.steps[section]
+        own = [c for c in self.cues_between(span.start, span.perform_start) if c.text]
+        if any(c.kind == "instruction" for c in own):
+            return own
+        return self.instruction_before(span.id, span.start) + own
+
     def cues_between(self, start: int, end: int) -> list[Cue]:
         """The cues that start in [start, end)."""
         cues = self.timeline.cues

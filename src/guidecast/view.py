@@ -181,12 +181,13 @@ def screen(player: Player, width: int = 80) -> Any:
         left_label = "to the end"
     else:
         span = steps[section]
-        parts = [f"STEP {section + 1} OF {len(steps)}"]
+        ids = list(dict.fromkeys(s.id for s in steps))  # the routine's steps, sides as one
+        parts = [f"STEP {ids.index(span.id) + 1} OF {len(ids)}"]
         parts += [p.upper() for p in (span.side,) if p]
         if span.round:
             parts.append(f"ROUND {span.round} OF {span.rounds}")
         label, title = "  ·  ".join(parts), span.title
-        words = [c for c in snap.cues_between(span.start, span.perform_start) if c.text]
+        words = snap.step_words(section)
         if position < span.perform_start:
             step_left = (span.perform_end - span.perform_start) / rate
             left_label = "for this step, after the words"

@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import deque
@@ -48,6 +49,15 @@ def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (lives as long as the worker)
+    # Ctrl-C reaches the whole process group; the parent decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _serve_requests(conn, engine, sample_rate)
+    except (EOFError, OSError):  # the parent is gone: nothing left to answer
+        return
+
+
+def _serve_requests(conn: Connection, engine: str, sample_rate: int) -> None:
     from guidecast.speech.shaping import shape_clip
 
     try:
@@ -147,6 +157,7 @@ class SpeechPool:
         self.sample_rate = sample_rate
         self.size = workers or max(1, min(4, os.cpu_count() or 1))
         self._workers: list[_Worker] = []
+        self._starting: list[_Worker] = []  # started by `prestart`, not yet known to be ready
 
     def __enter__(self) -> SpeechPool:
         return self
@@ -158,6 +169,17 @@ class SpeechPool:
         for worker in self._workers:
             worker.stop()
         self._workers.clear()
+        for worker in self._starting:
+            worker.kill()
+        self._starting.clear()
+
+    def prestart(self, count: int = 0) -> None:
+        """Start workers now and return at once; the first request waits for them to be ready.
+
+        For a caller that will likely need speech soon, so the workers boot meanwhile."""
+        want = min(count or self.size, self.size)
+        while len(self._workers) + len(self._starting) < want:
+            self._starting.append(_Worker(self.engine, self.sample_rate))
 
     def _start(self) -> _Worker:
         return self._await_ready(_Worker(self.engine, self.sample_rate))
@@ -165,7 +187,11 @@ class SpeechPool:
     def _grow(self, count: int) -> None:
         """Start workers until there are `count`, all at once: starting one takes a few tenths
         of a second, so starting them side by side gets the first clip out sooner."""
-        new = [_Worker(self.engine, self.sample_rate) for _ in range(count - len(self._workers))]
+        new, self._starting = self._starting, []
+        new += [
+            _Worker(self.engine, self.sample_rate)
+            for _ in range(count - len(self._workers) - len(new))
+        ]
         try:
             while new:
                 self._workers.append(self._await_ready(new[0]))
@@ -195,7 +221,7 @@ class SpeechPool:
 
     def _one(self, kind: str, payload: object) -> Any:
         if not self._workers:
-            self._workers.append(self._start())
+            self._grow(1)
         worker = self._workers[0]
         worker.conn.send((kind, payload))
         if not worker.conn.poll(request_timeout()):
