@@ -173,7 +173,7 @@ def screen(player: Player, width: int = 80) -> Any:
         step_left = (steps[0].start - position) / rate if steps else 0.0
         left_label = "until the first step"
     elif section >= len(steps):
-        label, title = "FINISHING", "Well done"
+        label, title = "TO FINISH", player.show.title
         words = [
             c for c in snap.cues_between(snap.section_start(section), timeline.length) if c.text
         ]
@@ -240,9 +240,9 @@ def screen(player: Player, width: int = 80) -> Any:
         state += f"  {player.speed:g}×"
     return Panel(
         Group(body, timer, Text(""), session, Text(upcoming, style="bold magenta")),
-        title=f"[bold]{player.show.title}[/]",
+        title=Text(player.show.title, style="bold"),
         title_align="left",
-        subtitle=f"{state}   {KEYS_HELP}",
+        subtitle=Text(f"{state}   {KEYS_HELP}"),
         subtitle_align="left",
         padding=(1, 2),
         width=width,
