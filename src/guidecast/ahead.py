@@ -83,7 +83,6 @@ class LiveShow:
         self.error: BaseException | None = None
         self.cached = 0  # clips taken from the cache
         self.synthesized = 0  # clips spoken by the engine
-        self.finished_at: float | None = None  # when the last clip arrived (monotonic)
         self.published: list[Snapshot] = []  # every snapshot, for tests (kept when `record`)
         self.record = False
         self._lengths: dict[str, int] = {}
@@ -224,7 +223,6 @@ class LiveShow:
             if self._needs_settling and self._settled is None:
                 self._settle(cached_only=False)
             self._speak(self._later)
-            self.finished_at = time.monotonic()
             self._publish()
         except _Stopped:
             pass
