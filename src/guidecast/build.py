@@ -142,8 +142,7 @@ def plan(
         # settle it in a few rounds (rounded to the minute, it stops changing at once).
         said = None
         for _ in range(4):
-            text = script.phrases.say("session_length", time=_about(script, timeline.seconds))
-            text = text[:1].upper() + text[1:]
+            text = session_length_line(script, timeline.seconds)
             if text == said:
                 break
             said = text
@@ -152,6 +151,12 @@ def plan(
                 lengths[text] = clips[text].samples
             timeline = build_timeline(script, pacing, lengths, rate, session_length_text=text)
     return Session(routine, script, timeline, clips)
+
+
+def session_length_line(script: Script, seconds: float) -> str:
+    """The intro's sentence saying how long a session of `seconds` lasts."""
+    text = script.phrases.say("session_length", time=_about(script, seconds))
+    return text[:1].upper() + text[1:]
 
 
 def _about(script: Script, seconds: float) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -349,6 +350,55 @@ def preview(
             )
             previous = max(previous, cue.end)
         _print_notes(timeline.notes)
+
+
+@app.command()
+def play(
+    routine: Annotated[
+        str | None,
+        typer.Argument(
+            help="A routine file, a shipped routine's name, or a built session (.json or .mp3)."
+        ),
+    ] = None,
+    pace: PaceOption = None,
+    length: LengthOption = None,
+    set_: SetOption = None,
+    rate: RateOption = None,
+    chime: ChimeOption = None,
+    pacing_file: PacingFileOption = None,
+    engine: EngineOption = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="Sound device by name; 'null' plays in silence; 'list' lists them."),
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(help="Run the clock and sound this many times faster.")
+    ] = 1.0,
+) -> None:
+    """Play a session aloud now, with a live view; speech is made as it plays, no files written.
+
+    Keys: space pause/resume, n next step, p previous step, r repeat the instruction, q quit.
+    Without a terminal it prints one line per step and cue instead.
+
+    Example: guidecast play baby-daily-back --length 5m
+    """
+    started = time.monotonic()
+    with _errors_as_messages():
+        if device == "list":
+            from guidecast.devices import list_devices
+
+            for found in list_devices():
+                typer.echo(f"{found.name:<40} {found.backend}")
+            return
+        if routine is None:
+            raise UsageError("give a routine to play (guidecast list shows the shipped ones)")
+        from guidecast.play import play as play_session
+
+        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
+        player = play_session(
+            routine, pacing, device, speed, started, warn=lambda note: _print_notes([note])
+        )
+        _print_notes(player.snapshot().timeline.notes)
 
 
 @app.command()

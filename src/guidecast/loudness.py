@@ -36,6 +36,8 @@ HOLD_S = 0.008  # limiter look-ahead and hold: long enough not to ripple at voic
 OVERSAMPLE = 4  # true peak: BS.1770 asks for at least 4x at 48 kHz
 INTERPOLATION_TAPS = 8  # each side: windowed-sinc interpolation for the oversampled peaks
 PROFILE_STRIDE = 32  # samples between points of a clip's stored energy profile
+TYPICAL_LUFS = -21.0  # espeak-ng, and the neural engines (leveled to it), as they speak
+LIVE_LIMITER_ALLOWANCE = 0.6  # dB: what the limiter typically takes back at -16 LUFS
 LIMITER_SLOPE = 0.5  # about how many dB louder each dB of gain makes espeak once limited
 
 
@@ -266,3 +268,19 @@ def level(timeline: Timeline, clips: MutableMapping[str, SpeechClip], settings: 
             to_pcm(limit(to_float(clips[text].pcm) * factor, ceiling, rate)), rate
         )
     return loudness
+
+
+def level_live(clip: SpeechClip, settings: Loudness | None = None) -> SpeechClip:
+    """One clip leveled without the whole session: for live playback, which cannot wait.
+
+    Uses the gain a built session typically gets (every engine speaks near TYPICAL_LUFS), with
+    the same limiter, so `play` sounds as loud as the built file, within about a decibel.
+    """
+    settings = settings or Loudness()
+    if settings.target is None:
+        return clip
+    factor = 10 ** ((settings.target - TYPICAL_LUFS + LIVE_LIMITER_ALLOWANCE) / 20)
+    signal = limit(
+        to_float(clip.pcm) * factor, settings.ceiling - ENCODER_MARGIN_DB, clip.sample_rate
+    )
+    return SpeechClip(to_pcm(signal), clip.sample_rate)

@@ -12,10 +12,11 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -75,6 +76,15 @@ def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (lives as long as the worker)
+    # Ctrl-C reaches the whole process group; the parent decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _serve_requests(conn, engine, sample_rate)
+    except (EOFError, OSError):  # the parent is gone: nothing left to answer
+        return
+
+
+def _serve_requests(conn: Connection, engine: str, sample_rate: int) -> None:
     from guidecast.speech.shaping import shape_clip
 
     try:
@@ -108,6 +118,25 @@ def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
             conn.send(("error", SpeechError(f"{type(err).__name__}: {err}")))
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """A spawned child imports the parent's __main__ again before it runs anything; for the CLI
+    that is typer, rich and most of guidecast, a few tenths of a second per worker. The worker
+    needs none of it (its code lives in this module), so hide __main__ while one starts."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    if "__spec__" in saved:
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
+
+
 @dataclass
 class _Job:
     index: int
@@ -123,7 +152,8 @@ class _Worker:
         self.process = context.Process(
             target=_serve, args=(child, engine, sample_rate), daemon=True
         )
-        self.process.start()
+        with _main_module_hidden():
+            self.process.start()
         child.close()
         self.job: _Job | None = None
         self.deadline = 0.0
@@ -154,6 +184,7 @@ class SpeechPool:
         self.sample_rate = sample_rate
         self.size = workers or max(1, min(4, os.cpu_count() or 1))
         self._workers: list[_Worker] = []
+        self._starting: list[_Worker] = []  # started by `prestart`, not yet known to be ready
 
     def __enter__(self) -> SpeechPool:
         return self
@@ -165,9 +196,39 @@ class SpeechPool:
         for worker in self._workers:
             worker.stop()
         self._workers.clear()
+        for worker in self._starting:
+            worker.kill()
+        self._starting.clear()
+
+    def prestart(self, count: int = 0) -> None:
+        """Start workers now and return at once; the first request waits for them to be ready.
+
+        For a caller that will likely need speech soon, so the workers boot meanwhile."""
+        want = min(count or self.size, self.size)
+        while len(self._workers) + len(self._starting) < want:
+            self._starting.append(_Worker(self.engine, self.sample_rate))
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.engine, self.sample_rate)
+        return self._await_ready(_Worker(self.engine, self.sample_rate))
+
+    def _grow(self, count: int) -> None:
+        """Start workers until there are `count`, all at once: starting one takes a few tenths
+        of a second, so starting them side by side gets the first clip out sooner."""
+        new, self._starting = self._starting, []
+        new += [
+            _Worker(self.engine, self.sample_rate)
+            for _ in range(count - len(self._workers) - len(new))
+        ]
+        try:
+            while new:
+                self._workers.append(self._await_ready(new[0]))
+                new.pop(0)
+        except BaseException:
+            for worker in new[1:]:
+                worker.kill()
+            raise
+
+    def _await_ready(self, worker: _Worker) -> _Worker:
         if not worker.conn.poll(START_TIMEOUT_S):
             worker.kill()
             raise SpeechError(f"the {self.engine} speech engine did not start in time")
@@ -187,7 +248,7 @@ class SpeechPool:
 
     def _one(self, kind: str, payload: object) -> Any:
         if not self._workers:
-            self._workers.append(self._start())
+            self._grow(1)
         worker = self._workers[0]
         worker.conn.send((kind, payload))
         if not worker.conn.poll(request_timeout()):
@@ -227,8 +288,7 @@ class SpeechPool:
         if not queue:
             return
         timeout = request_timeout()
-        while len(self._workers) < min(self.size, len(queue)):
-            self._workers.append(self._start())
+        self._grow(min(self.size, len(queue)))
         busy: dict[Connection, _Worker] = {}
         try:
             while queue or busy:

@@ -1,0 +1,326 @@
+"""A routine spoken just ahead of the listener: playback starts before the speech is made.
+
+The timeline is laid out in order, so a prefix of it depends only on the clips in that prefix.
+`LiveShow` lays out the whole session again each time a clip arrives, with a length estimated
+from the word count for every clip still missing, and works out how far that layout is final
+(`Snapshot.ready`). A position stops being final at the earliest of:
+
+- a spoken line (intro, instruction, side, outro) whose clip is missing: its own start;
+- a step any of whose lines or cues is missing: the start of its perform time, because the
+  cues inside it, which of them fit and the perform time itself (a count's last number sets
+  its minimum) depend on those lengths;
+- the intro's "this session lasts about N minutes": it depends on the whole session's length,
+  so it stays open until that is settled;
+- with `--length`, the first perform time: fitting depends on every line of the session.
+
+Speech is asked for in that order of need. First, in session order, everything that decides the
+session's length: the opening lines, each step's lines, the last number of each count, the
+closing lines. Then the session-length sentence is settled exactly as `build.plan` settles it
+(so the played session is the built one, to the sample). Then the cues inside the steps, step by
+step. Clips already in the cache are taken at start, before the first sound; the rest come from
+the speech workers, and their first clip takes a few tenths of a second: the first 0.4 s of
+every session is silence, which plays meanwhile.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+
+from guidecast.build import session_length_line
+from guidecast.errors import UsageError
+from guidecast.loudness import level_live
+from guidecast.pacing import Pacing
+from guidecast.routine import Routine
+from guidecast.script import Script, make_script
+from guidecast.show import Snapshot, render_range
+from guidecast.speech.engine import SpeechClip
+from guidecast.speech.espeak import DEFAULT_RATE
+from guidecast.speech.workers import engine_class
+from guidecast.timeline import Timeline, build_timeline
+from guidecast.voice import Voice
+
+Texts = list[tuple[str, str]]  # (text, label naming where it is said, for errors)
+
+
+class _Stopped(Exception):
+    """Raised inside synthesis when the show is closed early."""
+
+
+class _Lengths(Mapping[str, int]):
+    """Known clip lengths, and an estimate from the word count for the rest."""
+
+    def __init__(self, known: dict[str, int], samples_per_word: float, pad: int) -> None:
+        self.known = known
+        self.per_word = samples_per_word
+        self.pad = pad
+
+    def __getitem__(self, text: str) -> int:
+        found = self.known.get(text)
+        if found is not None:
+            return found
+        return self.pad + round(self.per_word * max(1, len(text.split())))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.known)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+
+class LiveShow:
+    """Speech synthesized in the background, in order of need; snapshots of the timeline so far."""
+
+    def __init__(self, routine: Routine, pacing: Pacing, voice: Voice) -> None:
+        self.routine = routine
+        self.pacing = pacing
+        self.voice = voice
+        self.title = routine.title
+        self.sample_rate = voice.sample_rate
+        self.script: Script = make_script(routine)
+        self.clips: dict[str, SpeechClip] = {}
+        self.error: BaseException | None = None
+        self.cached = 0  # clips taken from the cache
+        self.synthesized = 0  # clips spoken by the engine
+        self.published: list[Snapshot] = []  # every snapshot, for tests (kept when `record`)
+        self.record = False
+        self._lengths: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stop = False
+        self._changed = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._engine = engine_class(voice.engine)  # fails early on an unknown engine
+        self._version = ""  # the engine's version, for cache keys: read in start(), it is slow
+        self._first, self._later = self._order()
+        # Each step visit's own texts: the script of that visit alone says them.
+        alone = [
+            replace(self.script, opening=(), visits=(v,), closing=()) for v in self.script.visits
+        ]
+        self._visit_texts = [frozenset(text for text, _ in s.fixed_texts()) for s in alone]
+        self._structural = frozenset(text for text, _ in self._first)
+        self._settled: str | None = None  # the session-length sentence, once settled
+        self._needs_settling = bool(routine.intro)
+        self._length_in_doubt = False  # --length looked out of reach with estimated lengths
+        rate = voice.settings.rate or DEFAULT_RATE
+        self._estimate = _Lengths(
+            self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
+        )
+        self._snap = self._compute()
+
+    # -- what to speak, in order of need --------------------------------------------------
+
+    def _order(self) -> tuple[Texts, Texts]:
+        script = self.script
+        first: Texts = [(line.text, "the intro") for line in script.opening]
+        for visit in script.visits:
+            first += [(line.text, visit.label) for line in visit.lead]
+            if visit.step.count:
+                first.append((script.phrases.number(visit.step.count.to), visit.label))
+        first += [(line.text, "the outro") for line in script.closing]
+        first = _unique(first)
+        seen = {text for text, _ in first}
+        later = _unique([(t, label) for t, label in script.fixed_texts() if t not in seen])
+        return first, later
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        return self._snap
+
+    def _compute(self) -> Snapshot:
+        """The timeline with what is known now, and how far it is final."""
+        with self._lock:
+            known = dict(self._lengths)
+        lengths = _Lengths(known, self._estimate.per_word, self._estimate.pad)
+        settled = self._settled is not None or not self._needs_settling
+        pending = {text for text, _ in self._first + self._later if text not in known}
+        session_text = self._settled
+        if self._needs_settling and session_text is None:
+            rough = build_timeline(self.script, _unfitted(self.pacing), lengths, self.sample_rate)
+            session_text = session_length_line(self.script, rough.seconds)
+            pending.add(session_text)
+        elif session_text is not None and session_text not in known:
+            pending.add(session_text)
+        fitted = True
+        try:
+            timeline = build_timeline(
+                self.script, self.pacing, lengths, self.sample_rate, session_text
+            )
+        except UsageError:
+            if not pending and settled:
+                raise  # the real lengths cannot reach --length: the user must hear why
+            fitted = False
+            self._length_in_doubt = True
+            timeline = build_timeline(
+                self.script, _unfitted(self.pacing), lengths, self.sample_rate, session_text
+            )
+        if not pending and settled:
+            return Snapshot(timeline, timeline.length, final=True)
+        return Snapshot(timeline, self._ready(timeline, pending, settled, fitted))
+
+    def _ready(self, timeline: Timeline, pending: set[str], settled: bool, fitted: bool) -> int:
+        ready = timeline.length
+        if timeline.steps and (
+            not fitted
+            or (self.pacing.length is not None and (not settled or pending & self._structural))
+        ):
+            ready = min(ready, timeline.steps[0].perform_start)
+        for cue in timeline.cues:
+            if cue.text in pending:
+                ready = min(ready, cue.start)
+                break
+        for span, texts in zip(timeline.steps, self._visit_texts, strict=True):
+            if texts & pending:
+                ready = min(ready, span.perform_start)
+                break
+        return ready
+
+    def _publish(self) -> None:
+        snap = self._compute()
+        with self._lock:
+            self._snap = snap
+            if self.record:
+                self.published.append(snap)
+            self._changed.notify_all()
+
+    def wait_final(self, timeout: float | None = None) -> Snapshot:
+        """Block until every clip is made (or synthesis failed); the last snapshot."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not self._snap.final and self.error is None:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                self._changed.wait(left)
+        if self.error is not None:
+            raise self.error
+        return self._snap
+
+    # -- making the speech -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take every cached clip now (fast), then speak the rest in the background."""
+        self._version = self._engine().version()
+        missing = self._from_cache(self._first + self._later)
+        if self._needs_settling and not (self._structural - self._lengths.keys()):
+            self._settle(cached_only=True)
+        self._publish()
+        if not missing and self._snap.final:
+            self.voice.close()  # all from the cache: speech workers started early are not needed
+        if self._length_in_doubt:
+            # --length looks out of reach: find out for sure, before the first word is heard.
+            self._speak(self._first)
+            if self._needs_settling and self._settled is None:
+                self._settle(cached_only=False)
+            self._publish()
+        self._thread = threading.Thread(target=self._run, name="guidecast-speech", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._speak(self._first)
+            if self._needs_settling and self._settled is None:
+                self._settle(cached_only=False)
+            self._speak(self._later)
+            self._publish()
+        except _Stopped:
+            pass
+        except BaseException as err:
+            self.error = err
+            with self._lock:
+                self._changed.notify_all()
+
+    def _key(self, text: str) -> str:
+        voice = self.voice
+        return voice.cache.key(voice.engine, self._version, voice.request(text), self.sample_rate)
+
+    def _add(self, text: str, clip: SpeechClip) -> None:
+        clip = level_live(clip)  # before the lock: the player never waits for the limiter
+        with self._lock:
+            self.clips[text] = clip
+            self._lengths[text] = clip.samples
+
+    def _from_cache(self, texts: Texts) -> Texts:
+        """Take what the cache has; return what it lacks."""
+        missing = []
+        for text, label in texts:
+            if text in self.clips:
+                continue
+            clip = self.voice.cache.get(self._key(text))
+            if clip is None:
+                missing.append((text, label))
+            else:
+                self._add(text, clip)
+                self.cached += 1
+        return missing
+
+    def _speak(self, texts: Texts) -> None:
+        missing = self._from_cache(texts)
+        if not missing:
+            return
+        self._publish()
+
+        def store(index: int, clip: SpeechClip) -> None:
+            if self._stop:
+                raise _Stopped
+            text = missing[index][0]
+            self.voice.cache.put(self._key(text), clip)
+            self._add(text, clip)
+            self.synthesized += 1
+            self._publish()
+
+        pool = self.voice._pool()
+        pool.synthesize([(self.voice.request(text), label) for text, label in missing], store)
+
+    def _settle(self, cached_only: bool) -> None:
+        """The intro's session-length sentence, settled in rounds exactly as `build.plan` does.
+
+        Only the lines that decide the session's length must be known; cues inside the steps
+        do not change it.
+        """
+        with self._lock:
+            lengths = _Lengths(dict(self._lengths), self._estimate.per_word, self._estimate.pad)
+        timeline = build_timeline(self.script, self.pacing, lengths, self.sample_rate)
+        said = None
+        for _ in range(4):
+            text = session_length_line(self.script, timeline.seconds)
+            if text == said:
+                break
+            said = text
+            if cached_only:
+                if self._from_cache([(text, "the intro")]):
+                    return  # not cached: settle it in the background instead
+            else:
+                self._speak([(text, "the intro")])
+            lengths.known[text] = self._lengths[text]
+            timeline = build_timeline(
+                self.script, self.pacing, lengths, self.sample_rate, session_length_text=text
+            )
+        self._settled = said
+
+    def close(self) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.voice.close()
+
+    # -- sound -----------------------------------------------------------------------------
+
+    def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
+        return render_range(snap, self.clips, start, count)
+
+
+def _unfitted(pacing: Pacing) -> Pacing:
+    return replace(pacing, length=None) if pacing.length is not None else pacing
+
+
+def _unique(texts: Texts) -> Texts:
+    seen: set[str] = set()
+    result = []
+    for text, label in texts:
+        if text not in seen:
+            seen.add(text)
+            result.append((text, label))
+    return result
