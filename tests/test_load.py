@@ -46,3 +46,15 @@ def test_a_pause_of_zero_means_no_pause() -> None:
 def test_odd_version_numbers_are_errors_not_crashes(version: str) -> None:
     with pytest.raises(RoutineError, match=r"r\.yaml:1:12: "):
         parse_routine(routine(version=version), "r.yaml")
+
+
+def test_version_option() -> None:
+    import subprocess
+    import sys
+
+    from guidecast import __version__
+
+    result = subprocess.run(
+        [sys.executable, "-m", "guidecast", "--version"], capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout) == (0, f"guidecast {__version__}\n")

@@ -98,18 +98,26 @@ def _errors_as_messages() -> Iterator[None]:
         _fail(f"internal error: {type(err).__name__}: {err} (run with --verbose for details)", 1)
 
 
+def _show_version(value: bool) -> None:
+    if value:  # eager: runs before click asks for a command
+        typer.echo(f"guidecast {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show full causes of errors.")
     ] = False,
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_show_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     global _verbose
     _verbose = verbose
-    if version:
-        typer.echo(f"guidecast {__version__}")
-        raise typer.Exit()
 
 
 def _load(routine: str) -> Any:
