@@ -260,13 +260,19 @@ def build_all(
     rate: RateOption = None,
     chime: ChimeOption = None,
     engine: EngineOption = None,
+    captions: Annotated[
+        bool, typer.Option(help="Also write WebVTT, SRT and LRC captions, and lyrics in the MP3.")
+    ] = False,
+    page: Annotated[
+        bool, typer.Option("--page", help="Also write a player page for each.")
+    ] = False,
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
     Example: guidecast build-all --shipped -o audio_out
     """
     with _errors_as_messages():
-        from guidecast.build import AudioSettings, voice_for
+        from guidecast.build import AudioSettings, Extras, voice_for
         from guidecast.build import build as build_routine
         from guidecast.library import routines_dir
         from guidecast.speech.workers import SpeechPool
@@ -289,7 +295,15 @@ def build_all(
                     voice.engine, SpeechPool(voice.engine, audio.sample_rate)
                 )
                 with _progress_bar(True) as progress:
-                    result = build_routine(routine, out, pacing, audio, voice, progress)
+                    result = build_routine(
+                        routine,
+                        out,
+                        pacing,
+                        audio,
+                        voice,
+                        progress,
+                        Extras(captions=captions, page=page),
+                    )
                 _print_notes(result.session.timeline.notes)
                 typer.echo(f"{result.files[0]}  {format_clock(result.session.timeline.seconds)}")
         finally:
