@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +15,10 @@ from typing import Annotated, Any
 
 import typer
 
-from guidecast import __version__
+from guidecast import __version__, interrupts
 from guidecast.durations import DurationSyntaxError, format_clock, format_duration, parse_duration
 from guidecast.durations import parse_time_range as _parse_time_range
-from guidecast.errors import GuidecastError, RoutineError, UsageError
+from guidecast.errors import GuidecastError, RoutineError, UsageError, full_traceback
 from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing
 
 app = typer.Typer(
@@ -71,15 +70,15 @@ def _errors_as_messages() -> Iterator[None]:
         yield
     except GuidecastError as err:
         if _verbose:
-            traceback.print_exc()
+            typer.echo(full_traceback(err), err=True, nl=False)
         _fail(str(err), err.exit_code, located=isinstance(err, RoutineError))
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", 130)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (see interrupts.py)
+        _fail(interrupts.message(err), interrupts.exit_code(err))
     except (typer.Exit, typer.Abort):
         raise
     except Exception as err:  # a bug: say so plainly, details on request
         if _verbose:
-            traceback.print_exc()
+            typer.echo(full_traceback(err), err=True, nl=False)
         _fail(f"internal error: {type(err).__name__}: {err} (run with --verbose for details)", 1)
 
 
@@ -419,4 +418,5 @@ def cache_clear() -> None:
 
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    interrupts.install()  # SIGTERM stops as cleanly as Ctrl-C
     app()
