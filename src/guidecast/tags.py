@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mutagen import MutagenError
 from mutagen.id3 import COMM, ID3, TALB, TCON, TIT2, TLEN, TPE1, TXXX
 
 from guidecast import __version__
+from guidecast.errors import AudioError
 
 if TYPE_CHECKING:
     from guidecast.build import Session
@@ -27,4 +29,9 @@ def write_tags(path: Path, session: Session) -> None:
     if routine.description:
         tags.add(COMM(encoding=3, lang="eng", desc="", text=routine.description))
     tags.add(TXXX(encoding=3, desc="guidecast", text=f"guidecast {__version__}"))
-    tags.save(str(path), v2_version=3)
+    try:
+        tags.save(str(path), v2_version=3)
+    except MutagenError as err:
+        if err.args and isinstance(err.args[0], OSError):
+            raise  # the file could not be written: AtomicOutputs names it
+        raise AudioError(f"cannot write the MP3's tags: {err}") from err
