@@ -176,6 +176,8 @@ def compose(text: str, name: str) -> Node | None:
         return root
     except yaml.MarkedYAMLError as err:
         raise RoutineError([_yaml_problem(err, name)]) from None
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow anywhere
+        raise RoutineError([_reader_problem(err, text, name)]) from None
     except yaml.YAMLError as err:
         raise RoutineError([Problem(name, 1, 1, f"not valid YAML: {err}")]) from None
 
@@ -253,6 +255,19 @@ def _check_expansion(root: Node, name: str) -> None:
                     )
                 ]
             )
+
+
+def _reader_problem(err: yaml.reader.ReaderError, text: str, name: str) -> Problem:
+    position = err.position
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    if isinstance(err.character, int):
+        char = chr(err.character)
+        what = "the control character" if unicodedata.category(char) == "Cc" else "the character"
+        message = f"{what} U+{err.character:04X} is not allowed in YAML; remove it"
+    else:
+        message = f"not valid YAML: {err.reason}"
+    return Problem(name, line, column, message)
 
 
 def _problem_at(name: str, mark: yaml.Mark, message: str) -> Problem:
