@@ -213,6 +213,16 @@ CASES = [
         ],
         id="python-object-tag",
     ),
+    pytest.param(  # found by the fuzzer: was "not valid YAML: ... position 0" on two lines, at 1:1
+        b"guidecast: 1\ntitle: Morning\x1f massage\n",
+        [f"{F}:2:15: the control character U+001F is not allowed in YAML; remove it"],
+        id="raw-control-character",
+    ),
+    pytest.param(
+        "guidecast: 1\ntitle: 'Morning \ufffe'\n".encode(),
+        [f"{F}:2:17: the character U+FFFE is not allowed in YAML; remove it"],
+        id="raw-noncharacter",
+    ),
     pytest.param(
         GOOD.replace("title: T", "title: !secret T").replace("say: Go.", "say: !!binary R28u"),
         [
@@ -457,6 +467,18 @@ CASES = [
         duration_is("[1m, 2m]"),
         [f"{F}:7:15: step 'a' duration must be a duration such as 45s or 2 min, got a list"],
         id="duration-list",
+    ),
+    pytest.param(  # each step may last 13 h, but a whole session at most 24 h
+        HEAD
+        + "steps:\n"
+        + "".join(
+            f"  - {{id: s{i}, title: S, say: Go., duration: 13h, ticks: 240}}\n" for i in range(2)
+        ),
+        [
+            "guidecast: this session would last more than 24h, the most a session may last: "
+            "shorten its steps, or use a lower --pace or a --length"
+        ],
+        id="session-over-24h",
     ),
     pytest.param(
         one_step("pause: 0s"),
