@@ -572,23 +572,22 @@ def _cmdline(pid: int) -> str:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize(
-    ("signum", "to_group", "code", "message"),
+    ("signum", "to_group", "when"),
     [
-        pytest.param(signal.SIGINT, True, 130, "interrupted", id="ctrl-c-in-a-terminal"),
-        pytest.param(signal.SIGINT, False, 130, "interrupted", id="sigint-to-guidecast"),
-        pytest.param(signal.SIGTERM, False, 143, "stopped by SIGTERM", id="sigterm"),
-        pytest.param(signal.SIGTERM, True, 143, "stopped by SIGTERM", id="sigterm-to-group"),
+        pytest.param(signal.SIGINT, True, "writing", id="ctrl-c-in-a-terminal"),
+        pytest.param(signal.SIGINT, True, "speaking", id="ctrl-c-while-speaking"),
+        pytest.param(signal.SIGINT, False, "writing", id="sigint-to-guidecast"),
+        pytest.param(signal.SIGTERM, False, "writing", id="sigterm"),
+        pytest.param(signal.SIGTERM, True, "writing", id="sigterm-to-group"),
     ],
 )
 def test_a_signal_mid_build_stops_cleanly(
-    work: Path,
-    earlier_build: dict[str, bytes],
-    signum: int,
-    to_group: bool,
-    code: int,
-    message: str,
+    work: Path, earlier_build: dict[str, bytes], signum: int, to_group: bool, when: str
 ) -> None:
-    (work / "routine.yaml").write_text(routine("3h"))  # minutes of encoding: stopped long before
+    # Writing: a long session, so encoding goes on long after the signal. Speaking: many lines,
+    # and the signal as soon as a speech worker exists (it may land just after the speech).
+    text = routine("3h") if when == "writing" else routine("30m", steps=40)
+    (work / "routine.yaml").write_text(text)
     out = work / "out"
 
     def sigint_as_usual() -> None:  # a shell may start jobs with SIGINT ignored
@@ -597,20 +596,23 @@ def test_a_signal_mid_build_stops_cleanly(
     build = subprocess.Popen(
         guidecast_cmd("build", "routine.yaml", "-o", "out"),
         cwd=work,
-        env={**os.environ, "GUIDECAST_CACHE_DIR": str(work / "cache")},  # speech workers start
+        env={**os.environ, "GUIDECAST_CACHE_DIR": str(work / "cache")},  # nothing cached
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal gives a command
         preexec_fn=sigint_as_usual,
     )
+    children: set[int] = set()  # every process guidecast started: speech workers and helpers
     try:
-        while not list(out.glob(".*.part")):  # the MP3 is being written
+        while True:
             assert build.poll() is None, build.communicate()
-            time.sleep(0.02)
-        children = _children(build.pid)
-        workers = [pid for pid in children if "multiprocessing.spawn" in _cmdline(pid)]
-        assert workers, [_cmdline(pid) for pid in children]
+            children.update(_children(build.pid))
+            workers = [pid for pid in children if "multiprocessing.spawn" in _cmdline(pid)]
+            writing = bool(list(out.glob(".*.part")))
+            if workers and (writing or when == "speaking"):
+                break
+            time.sleep(0.01)
         if to_group:
             os.killpg(build.pid, signum)
         else:
@@ -621,14 +623,16 @@ def test_a_signal_mid_build_stops_cleanly(
             os.killpg(build.pid, signal.SIGKILL)
             build.wait()
     assert "Traceback" not in stdout + stderr
+    message = "interrupted" if signum == signal.SIGINT else "stopped by SIGTERM"
     assert stderr == f"guidecast: {message}; nothing was written\n"
-    assert build.returncode == code
+    assert build.returncode == 128 + signum  # 130 and 143, as shells report them
     assert_untouched(out, earlier_build)
-    for _ in range(500):  # children exit on their own once guidecast has gone
+    assert list((work / "cache").glob("*/.tmp-*")) == []  # no half-stored speech clip either
+    for _ in range(500):  # they may take a moment to notice guidecast has gone
         if not any(_alive(pid) for pid in children):
             break
         time.sleep(0.02)
-    assert [pid for pid in children if _alive(pid)] == []
+    assert [_cmdline(pid) for pid in children if _alive(pid)] == []
 
 
 # --- --verbose ------------------------------------------------------------------------------
