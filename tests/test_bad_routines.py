@@ -468,6 +468,27 @@ CASES = [
         [f"{F}:7:15: step 'a' duration must be a duration such as 45s or 2 min, got a list"],
         id="duration-list",
     ),
+    pytest.param(  # found by the fuzzer: an internal error (OverflowError, int to float)
+        duration_is("1" + "0" * 400),
+        [f"{F}:7:15: step 'a' duration: 1{'0' * 39}... is longer than 24 hours"],
+        id="duration-of-400-digits",
+    ),
+    pytest.param(  # found by the fuzzer: an internal error (Python's 4,300-digit limit)
+        one_step("pause: 1" + "0" * 5000, "count: {to: 1" + "0" * 5000 + ", every: 1}"),
+        [
+            f"{F}:8:12: step 'a' pause: 1{'0' * 39}... is longer than 24 hours",
+            f"{F}:9:17: step 'a' count to must be from 1 to 200, got 1{'0' * 39}...",
+        ],
+        id="numbers-of-5000-digits",
+    ),
+    pytest.param(  # found by the fuzzer: the whole value was quoted, thousands of characters
+        GOOD + "language: " + "w" * 3000 + "\nvoice: {engine: " + "e" * 3000 + "}\n",
+        [
+            f"{F}:8:11: language must be a language tag such as en or en-GB, got '{'w' * 40}...'",
+            f"{F}:9:17: unknown voice engine '{'e' * 40}...'; expected one of: pyttsx3",
+        ],
+        id="long-values-are-cut-short",
+    ),
     pytest.param(  # each step may last 13 h, but a whole session at most 24 h
         HEAD
         + "steps:\n"

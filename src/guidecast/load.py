@@ -374,7 +374,7 @@ class NodeReader:
             )
             raise RoutineError(self.problems)
         if node.tag not in _PLAIN_TAGS | _COLLECTION_TAGS:
-            raise self.fail(node, f"unsupported tag {node.tag!r}: use plain values")
+            raise self.fail(node, f"unsupported tag {_cut(node.tag, 80)!r}: use plain values")
 
     def field(
         self, entries: dict[str, Located], key: str, read: Callable[[Node], T], default: T
@@ -407,13 +407,15 @@ class NodeReader:
             key = key_node.value
             if key in entries:
                 first = entries[key].key.start_mark.line + 1
-                self.fail(key_node, f"duplicate key {key!r} in {what} (first on line {first})")
+                self.fail(
+                    key_node, f"duplicate key {_cut(key)!r} in {what} (first on line {first})"
+                )
                 continue
             if key not in allowed:
                 misspelt.add(closest(key, allowed) or "")
                 self.fail(
                     key_node,
-                    f"unknown key {key!r} in {what}{did_you_mean(key, allowed)}; "
+                    f"unknown key {_cut(key)!r} in {what}{did_you_mean(key, allowed)}; "
                     f"expected one of: {', '.join(allowed)}",
                 )
                 continue
@@ -457,7 +459,7 @@ class NodeReader:
         for item in items:
             text = self.string(item, what)
             if not any(ch.isalnum() for ch in text):
-                raise self.fail(item, f"{what} has no words to speak: {text!r}")
+                raise self.fail(item, f"{what} has no words to speak: {_cut(text)!r}")
             if len(text) > MAX_UTTERANCE_CHARS:
                 raise self.fail(
                     item,
@@ -480,9 +482,10 @@ class NodeReader:
             raise self.fail(
                 node, f"{what} must be a whole number from {low} to {high}, got {_shown(scalar)}"
             )
-        value = int(yaml.SafeLoader("").construct_yaml_int(scalar))
-        if not low <= value <= high:
-            raise self.fail(node, f"{what} must be from {low} to {high}, got {value}")
+        value = _yaml_int(scalar)
+        if value is None or not low <= value <= high:
+            shown = _cut(scalar.value if value is None else str(value))
+            raise self.fail(node, f"{what} must be from {low} to {high}, got {shown}")
         return value
 
     def number(self, node: Node, what: str, low: float, high: float) -> float:
@@ -493,7 +496,9 @@ class NodeReader:
             )
         value = float(yaml.SafeLoader("").construct_yaml_float(scalar))
         if math.isnan(value) or not low <= value <= high:
-            raise self.fail(node, f"{what} must be from {low:g} to {high:g}, got {scalar.value}")
+            raise self.fail(
+                node, f"{what} must be from {low:g} to {high:g}, got {_cut(scalar.value)}"
+            )
         return value
 
     def boolean(self, node: Node, what: str) -> bool:
@@ -505,7 +510,10 @@ class NodeReader:
     def _duration_value(self, node: Node, what: str) -> object:
         scalar = self.scalar(node, what, "a duration such as 45s or 2 min")
         if scalar.tag == _INT:
-            return int(yaml.SafeLoader("").construct_yaml_int(scalar))
+            value = _yaml_int(scalar)
+            if value is None:
+                raise self.fail(node, f"{what}: {_cut(scalar.value)} is longer than 24 hours")
+            return value
         if scalar.tag == _FLOAT:
             return float(yaml.SafeLoader("").construct_yaml_float(scalar))
         if scalar.tag == _NULL:
@@ -535,6 +543,19 @@ class NodeReader:
             raise self.fail(node, f"{what}: {err}") from None
 
 
+def _yaml_int(scalar: ScalarNode) -> int | None:
+    """A YAML integer's value; None when it has more digits than Python converts (4,300)."""
+    try:
+        return int(yaml.SafeLoader("").construct_yaml_int(scalar))
+    except ValueError:
+        return None
+
+
+def _cut(text: str, most: int = 40) -> str:
+    """A value for a message: cut short, so one bad value cannot flood the terminal."""
+    return text if len(text) <= most else text[:most] + "..."
+
+
 def _kind(node: Node) -> str:
     if isinstance(node, MappingNode):
         return "a mapping"
@@ -547,7 +568,7 @@ def _kind(node: Node) -> str:
 
 def _shown(scalar: ScalarNode) -> str:
     """A wrong value as written, cut short; quoted when quotes are what made it wrong."""
-    text = scalar.value if len(scalar.value) <= 40 else scalar.value[:40] + "..."
+    text = _cut(scalar.value)
     if scalar.style in ("'", '"') and scalar.tag == _STR:
         plain = yaml.SafeLoader("").resolve(ScalarNode, scalar.value, (True, False))
         if plain in (_INT, _FLOAT, _BOOL):
@@ -596,7 +617,13 @@ class _RoutineReader(NodeReader):
                 node,
                 f"guidecast (the format version) must be {FORMAT_VERSION}, got {_shown(scalar)}",
             )
-        version = int(yaml.SafeLoader("").construct_yaml_int(scalar))
+        version = _yaml_int(scalar)
+        if version is None:
+            raise self.fail(
+                node,
+                f"format version {_cut(scalar.value)} is not a format version "
+                f"(this guidecast reads version {FORMAT_VERSION})",
+            )
         if version != FORMAT_VERSION:
             newer = (
                 "newer than this guidecast understands; upgrade guidecast"
@@ -605,7 +632,7 @@ class _RoutineReader(NodeReader):
             )
             raise self.fail(
                 node,
-                f"format version {version} is {newer} "
+                f"format version {_cut(str(version))} is {newer} "
                 f"(this guidecast reads version {FORMAT_VERSION})",
             )
         return version
@@ -614,7 +641,7 @@ class _RoutineReader(NodeReader):
         language = self.string(node, "language")
         if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", language):
             raise self.fail(
-                node, f"language must be a language tag such as en or en-GB, got {language!r}"
+                node, f"language must be a language tag such as en or en-GB, got {_cut(language)!r}"
             )
         return language
 
@@ -641,7 +668,7 @@ class _RoutineReader(NodeReader):
             known = ", ".join(sorted(ENGINES))
             raise self.fail(
                 node,
-                f"unknown voice engine {engine!r}{did_you_mean(engine, tuple(ENGINES))}; "
+                f"unknown voice engine {_cut(engine)!r}{did_you_mean(engine, tuple(ENGINES))}; "
                 f"expected one of: {known}",
             )
         return engine
@@ -671,7 +698,8 @@ class _RoutineReader(NodeReader):
                         allowed = ", ".join("{" + f + "}" for f in PHRASE_FIELDS[key]) or "none"
                         raise self.fail(
                             located.value,
-                            f"phrase {key!r} uses {{{used}}}; the fields it can use: {allowed}",
+                            f"phrase {key!r} uses {{{_cut(used)}}}; "
+                            f"the fields it can use: {allowed}",
                         )
                 phrases[key] = template
             except _Invalid:
@@ -775,11 +803,11 @@ class _RoutineReader(NodeReader):
             if step_id in seen:
                 self.fail(
                     entries["id"].value,
-                    f"duplicate step id {step_id!r} (first on line {seen[step_id]})",
+                    f"duplicate step id {_cut(step_id)!r} (first on line {seen[step_id]})",
                 )
             else:
                 seen[step_id] = entries["id"].value.start_mark.line + 1
-        what = f"step {step_id!r}" if step_id else "step"
+        what = f"step {_cut(step_id)!r}" if step_id else "step"
         title = self.field(entries, "title", lambda n: self.string(n, f"{what} title"), None)
         say = self.field(entries, "say", lambda n: self.spoken(n, f"{what} say"), ())
         duration = self.field(
@@ -813,7 +841,7 @@ class _RoutineReader(NodeReader):
         if not _STEP_ID.match(step_id):
             raise self.fail(
                 node,
-                f"step id {step_id!r} must be lowercase letters, digits and "
+                f"step id {_cut(step_id)!r} must be lowercase letters, digits and "
                 "hyphens, such as 'warm-up'",
             )
         return step_id
