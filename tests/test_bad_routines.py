@@ -331,6 +331,11 @@ CASES = [
         ],
         id="duplicate-keys",
     ),
+    pytest.param(  # YAML 1.1's merge key: was "unsupported tag 'tag:yaml.org,2002:merge'"
+        GOOD + "<<: {chime: false}\n",
+        [f"{F}:8:1: unknown key '<<' in the routine; expected one of: {TOP_KEYS}"],
+        id="merge-key",
+    ),
     pytest.param(
         GOOD + "? [a, b]\n: 1\n~: 2\n",
         [

@@ -34,3 +34,19 @@ def test_a_pause_of_zero_means_no_pause() -> None:
 def test_odd_version_numbers_are_errors_not_crashes(version: str) -> None:
     with pytest.raises(RoutineError, match=r"r\.yaml:1:12: "):
         parse_routine(routine(version=version), "r.yaml")
+
+
+def test_dates_and_other_yaml_1_1_oddities_are_text_as_written() -> None:
+    # YAML 1.1 reads these as a date, a "value" and a merge key: they were "unsupported tag"s.
+    loaded = parse_routine(
+        routine(extra="version: 2024-05-01\nsource: =\ndescription: <<\n"), "r.yaml"
+    )
+    assert (loaded.version, loaded.source, loaded.description) == ("2024-05-01", "=", "<<")
+
+
+def test_a_tag_written_out_is_still_refused() -> None:
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(routine(extra="version: !!timestamp 2024-05-01\n"), "r.yaml")
+    assert str(caught.value) == (
+        "r.yaml:3:10: unsupported tag 'tag:yaml.org,2002:timestamp': use plain values"
+    )

@@ -79,6 +79,21 @@ SIDES_KEYS = ("names", "pause")
 T = TypeVar("T")
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a plain scalar is only text, a number, true/false or null.
+
+    YAML 1.1 also reads `2024-05-01` as a date, `=` as a "value" and `<<` as a merge key; a
+    routine has no use for them, and "unsupported tag" would puzzle someone who wrote no tag.
+    So they stay text, as written.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in _PLAIN_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class _Invalid(Exception):
     """A value was wrong; the problem is already recorded. Skips the rest of that value."""
 
@@ -170,7 +185,7 @@ def compose(text: str, name: str) -> Node | None:
     """The YAML node tree (safe: tags are only looked at, never constructed)."""
     try:
         _check_depth(text, name)  # before composing: the composer recurses once per level
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
         if root is not None:
             _check_expansion(root, name)
         return root
@@ -185,7 +200,7 @@ def compose(text: str, name: str) -> Node | None:
 def _check_depth(text: str, name: str) -> None:
     """Refuse lists and mappings nested deeper than any routine needs (`[[[[...`)."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -570,7 +585,7 @@ def _shown(scalar: ScalarNode) -> str:
     """A wrong value as written, cut short; quoted when quotes are what made it wrong."""
     text = _cut(scalar.value)
     if scalar.style in ("'", '"') and scalar.tag == _STR:
-        plain = yaml.SafeLoader("").resolve(ScalarNode, scalar.value, (True, False))
+        plain = _Loader("").resolve(ScalarNode, scalar.value, (True, False))
         if plain in (_INT, _FLOAT, _BOOL):
             return f"{text!r} in quotes, which makes it text: remove the quotes"
     return repr(text)
