@@ -181,6 +181,30 @@ def test_missing_speech_engine(
     assert_untouched(work / "out", earlier_build)
 
 
+def test_speech_engine_not_installed_at_all(
+    work: Path, earlier_build: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No pyttsx3 package (not even its metadata): found before any clip, cached or not.
+    import importlib.metadata
+
+    real_version = importlib.metadata.version
+
+    def version(name: str) -> str:
+        if name == "pyttsx3":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    result = cli(work, monkeypatch, "build", "routine.yaml", "-o", "out")
+    assert_one_line(
+        result,
+        "guidecast: cannot start the pyttsx3 speech engine: pyttsx3 is not installed; "
+        "reinstall guidecast",
+        1,
+    )
+    assert_untouched(work / "out", earlier_build)
+
+
 # --- the encoder fails ----------------------------------------------------------------------
 
 
