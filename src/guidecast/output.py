@@ -48,7 +48,7 @@ class AtomicOutputs:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise OutputError(
-                f"cannot create the output folder {self.folder}: {err.strerror}"
+                f"cannot create the output folder {self.folder}: {_reason(err)}"
             ) from err
         try:  # the real test of writing there; os.access() says yes to root on read-only mounts
             with signals_deferred():
