@@ -213,6 +213,16 @@ CASES = [
         ],
         id="python-object-tag",
     ),
+    pytest.param(  # found by the fuzzer: was "not valid YAML: ... position 0" on two lines, at 1:1
+        b"guidecast: 1\ntitle: Morning\x1f massage\n",
+        [f"{F}:2:15: the control character U+001F is not allowed in YAML; remove it"],
+        id="raw-control-character",
+    ),
+    pytest.param(
+        "guidecast: 1\ntitle: 'Morning \ufffe'\n".encode(),
+        [f"{F}:2:17: the character U+FFFE is not allowed in YAML; remove it"],
+        id="raw-noncharacter",
+    ),
     pytest.param(
         GOOD.replace("title: T", "title: !secret T").replace("say: Go.", "say: !!binary R28u"),
         [
@@ -320,6 +330,11 @@ CASES = [
             f"{F}:8:5: duplicate key 'say' in a step (first on line 7)",
         ],
         id="duplicate-keys",
+    ),
+    pytest.param(  # YAML 1.1's merge key: was "unsupported tag 'tag:yaml.org,2002:merge'"
+        GOOD + "<<: {chime: false}\n",
+        [f"{F}:8:1: unknown key '<<' in the routine; expected one of: {TOP_KEYS}"],
+        id="merge-key",
     ),
     pytest.param(
         GOOD + "? [a, b]\n: 1\n~: 2\n",
@@ -457,6 +472,40 @@ CASES = [
         duration_is("[1m, 2m]"),
         [f"{F}:7:15: step 'a' duration must be a duration such as 45s or 2 min, got a list"],
         id="duration-list",
+    ),
+    pytest.param(  # found by the fuzzer: an internal error (OverflowError, int to float)
+        duration_is("1" + "0" * 400),
+        [f"{F}:7:15: step 'a' duration: 1{'0' * 39}... is longer than 24 hours"],
+        id="duration-of-400-digits",
+    ),
+    pytest.param(  # found by the fuzzer: an internal error (Python's 4,300-digit limit)
+        one_step("pause: 1" + "0" * 5000, "count: {to: 1" + "0" * 5000 + ", every: 1}"),
+        [
+            f"{F}:8:12: step 'a' pause: 1{'0' * 39}... is longer than 24 hours",
+            f"{F}:9:17: step 'a' count to must be from 1 to 200, got 1{'0' * 39}...",
+        ],
+        id="numbers-of-5000-digits",
+    ),
+    pytest.param(  # found by the fuzzer: the whole value was quoted, thousands of characters
+        GOOD + "language: " + "w" * 3000 + "\nvoice: {engine: " + "e" * 3000 + "}\n",
+        [
+            f"{F}:8:11: language must be a language tag such as en or en-GB, got '{'w' * 40}...'",
+            f"{F}:9:17: unknown voice engine '{'e' * 40}...'; "
+            "expected one of: hibari, piper, pyttsx3",
+        ],
+        id="long-values-are-cut-short",
+    ),
+    pytest.param(  # each step may last 13 h, but a whole session at most 24 h
+        HEAD
+        + "steps:\n"
+        + "".join(
+            f"  - {{id: s{i}, title: S, say: Go., duration: 13h, ticks: 240}}\n" for i in range(2)
+        ),
+        [
+            "guidecast: this session would last more than 24h, the most a session may last: "
+            "shorten its steps, or use a lower --pace or a --length"
+        ],
+        id="session-over-24h",
     ),
     pytest.param(
         one_step("pause: 0s"),

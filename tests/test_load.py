@@ -58,3 +58,19 @@ def test_version_option() -> None:
         [sys.executable, "-m", "guidecast", "--version"], capture_output=True, text=True
     )
     assert (result.returncode, result.stdout) == (0, f"guidecast {__version__}\n")
+
+
+def test_dates_and_other_yaml_1_1_oddities_are_text_as_written() -> None:
+    # YAML 1.1 reads these as a date, a "value" and a merge key: they were "unsupported tag"s.
+    loaded = parse_routine(
+        routine(extra="version: 2024-05-01\nsource: =\ndescription: <<\n"), "r.yaml"
+    )
+    assert (loaded.version, loaded.source, loaded.description) == ("2024-05-01", "=", "<<")
+
+
+def test_a_tag_written_out_is_still_refused() -> None:
+    with pytest.raises(RoutineError) as caught:
+        parse_routine(routine(extra="version: !!timestamp 2024-05-01\n"), "r.yaml")
+    assert str(caught.value) == (
+        "r.yaml:3:10: unsupported tag 'tag:yaml.org,2002:timestamp': use plain values"
+    )

@@ -19,7 +19,9 @@ from guidecast.timeline import (
     BEFORE_PERFORM,
     BETWEEN_LINES,
     LEAD_IN,
+    Cue,
     Timeline,
+    _Placer,
     build_timeline,
 )
 
@@ -363,3 +365,51 @@ def test_between_lines_gap_separates_an_instructions_sentences() -> None:
     timeline = timeline_for(SIDES_AND_ROUNDS)
     press, left = timeline.cues[1], timeline.cues[2]
     assert left.start - press.end == BETWEEN_LINES * RATE
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gap=st.integers(0, 5),
+    intervals=st.lists(st.tuples(st.integers(0, 200), st.integers(1, 20)), max_size=40),
+)
+def test_the_placer_agrees_with_checking_every_placed_cue(
+    gap: int, intervals: list[tuple[int, int]]
+) -> None:
+    """The placer checks only its neighbours (fast); it must decide as a full scan would.
+
+    (Every cue lasts at least a sample: clips are never empty, sounds have a fixed length.)
+    """
+    placer = _Placer(gap)
+    placed: list[Cue] = []
+    for start, length in intervals:
+        expected = start + length <= 200 and all(
+            start + length + gap <= c.start or c.end + gap <= start for c in placed
+        )
+        assert placer.fits(start, length, 0, 200) == expected
+        if expected:
+            cue = Cue("tick", start, length)
+            placer.add(cue)
+            placed.append(cue)
+    assert sorted(placer.placed, key=lambda c: c.start) == placer.placed
+    assert sorted(placer.placed, key=lambda c: c.start) == sorted(placed, key=lambda c: c.start)
+
+
+def test_a_day_long_step_of_ticks_and_reminders_is_laid_out() -> None:
+    # 331,200 ticks and 16,559 reminders: placing each against every other took hours.
+    timeline = timeline_for(
+        "guidecast: 1\ntitle: T\nchime: false\nsteps:\n"
+        "  - {id: a, title: A, say: Go., duration: 23h, ticks: 240,"
+        " cues: {keep_going: {every: 5s, say: On.}}}\n",
+        Pacing(),
+    )
+    kinds = [cue.kind for cue in timeline.cues]
+    assert kinds.count("keep_going") == 23 * 720 - 1
+    assert 0 < kinds.count("tick") < 23 * 60 * 240
+    assert_well_formed(timeline)
+
+
+def test_a_session_may_last_at_most_a_day() -> None:
+    day = "guidecast: 1\ntitle: T\nsteps:\n  - {id: a, title: A, say: Go., duration: 16h}\n"
+    assert timeline_for(day).seconds > 16 * 3600
+    with pytest.raises(UsageError, match="this session would last more than 24h"):
+        timeline_for(day, Pacing(pace=1.6))

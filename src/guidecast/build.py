@@ -24,7 +24,7 @@ from guidecast.encoders import (
     ffmpeg_exe,
     open_encoder,
 )
-from guidecast.errors import AudioError, OutputError, UsageError
+from guidecast.errors import AudioError, UsageError
 from guidecast.loudness import MAX_LUFS, MIN_LUFS, Loudness, level
 from guidecast.manifest import manifest
 from guidecast.mp3 import SAMPLE_RATES, bitrates_for
@@ -213,70 +213,68 @@ def write_session(
             )
     previous = _previous_files(out_dir / f"{name}.json")
     written: list[tuple[str, str]] = []  # (name, role)
+    # Any OSError in the block becomes one line naming the file (AtomicOutputs).
     with AtomicOutputs(out_dir) as outputs:
-        try:
-            _encode(session, outputs, targets, audio, progress)
-            cover = None
-            if extras.cover:
-                cover = cover_png(
-                    routine.title,
-                    [step.title for step in routine.all_steps()],
-                    format_clock(timeline.seconds),
-                )
-                outputs.temp_for(f"{name}.png").write_bytes(cover)
-            for index, target in enumerate(targets):
-                written.append((target.name, "audio" if index == 0 else "track"))
-                if ext == "mp3":
-                    write_tags(
-                        outputs.temp_path(target.name),
-                        _track_info(session, target, cover, lyrics=extras.captions and index == 0),
-                    )
-            if cover:
-                written.append((f"{name}.png", "cover"))
-            if extras.captions:
-                for suffix, role, text in (
-                    (".vtt", "captions", webvtt(timeline, routine.title)),
-                    (".srt", "captions", srt(timeline)),
-                    (".lrc", "lyrics", lrc(timeline, routine.title, ARTIST)),
-                    (".chapters.vtt", "chapters", chapters_webvtt(list(chapter_list), rate)),
-                ):
-                    outputs.temp_for(name + suffix).write_text(text, encoding="utf-8")
-                    written.append((name + suffix, role))
-            if extras.split:
-                playlist = extended_m3u(
-                    [(t.name, (t.end - t.start) / rate, t.meta.title) for t in targets[1:]],
-                    routine.title,
-                )
-                outputs.temp_for(f"{name}.m3u8").write_text(playlist, encoding="utf-8")
-                written.append((f"{name}.m3u8", "playlist"))
-            if extras.page:
-                written.append((page_name({"audio": targets[0].name}), "page"))
-            written.append((f"{name}.json", "manifest"))
-            data = manifest(
-                routine,
-                timeline,
-                targets[0].name,
-                audio_format=ext,
-                bitrate_kbps=audio.bitrate if ext != "wav" else None,
-                loudness_lufs=None if session.loudness is None else round(session.loudness, 2),
-                files=[{"path": path, "role": role} for path, role in written],
-                chapters=[
-                    {
-                        "title": c.title,
-                        "step": c.step,
-                        "start_s": round(c.start / rate, 6),
-                        "end_s": round(c.end / rate, 6),
-                    }
-                    for c in chapter_list
-                ],
+        _encode(session, outputs, targets, audio, progress)
+        cover = None
+        if extras.cover:
+            cover = cover_png(
+                routine.title,
+                [step.title for step in routine.all_steps()],
+                format_clock(timeline.seconds),
             )
-            if extras.page:
-                write_page(data, out_dir, outputs)
-            outputs.temp_for(f"{name}.json").write_text(
-                json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        for index, target in enumerate(targets):
+            written.append((target.name, "audio" if index == 0 else "track"))
+            if ext == "mp3":
+                write_tags(
+                    outputs.temp_path(target.name),
+                    _track_info(session, target, cover, lyrics=extras.captions and index == 0),
+                )
+        if cover:  # after the tags, so a failure while tagging is blamed on the audio
+            outputs.temp_for(f"{name}.png").write_bytes(cover)
+            written.append((f"{name}.png", "cover"))
+        if extras.captions:
+            for suffix, role, text in (
+                (".vtt", "captions", webvtt(timeline, routine.title)),
+                (".srt", "captions", srt(timeline)),
+                (".lrc", "lyrics", lrc(timeline, routine.title, ARTIST)),
+                (".chapters.vtt", "chapters", chapters_webvtt(list(chapter_list), rate)),
+            ):
+                outputs.temp_for(name + suffix).write_text(text, encoding="utf-8")
+                written.append((name + suffix, role))
+        if extras.split:
+            playlist = extended_m3u(
+                [(t.name, (t.end - t.start) / rate, t.meta.title) for t in targets[1:]],
+                routine.title,
             )
-        except OSError as err:
-            raise OutputError(f"cannot write to {out_dir}: {err.strerror}") from None
+            outputs.temp_for(f"{name}.m3u8").write_text(playlist, encoding="utf-8")
+            written.append((f"{name}.m3u8", "playlist"))
+        if extras.page:
+            written.append((page_name({"audio": targets[0].name}), "page"))
+        written.append((f"{name}.json", "manifest"))
+        data = manifest(
+            routine,
+            timeline,
+            targets[0].name,
+            audio_format=ext,
+            bitrate_kbps=audio.bitrate if ext != "wav" else None,
+            loudness_lufs=None if session.loudness is None else round(session.loudness, 2),
+            files=[{"path": path, "role": role} for path, role in written],
+            chapters=[
+                {
+                    "title": c.title,
+                    "step": c.step,
+                    "start_s": round(c.start / rate, 6),
+                    "end_s": round(c.end / rate, 6),
+                }
+                for c in chapter_list
+            ],
+        )
+        if extras.page:
+            write_page(data, out_dir, outputs)
+        outputs.temp_for(f"{name}.json").write_text(
+            json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     _remove_stale(out_dir, previous, {path for path, _ in written})
     return [out_dir / path for path, _ in written]
 

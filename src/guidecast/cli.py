@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
-from guidecast import __version__
+from guidecast import __version__, interrupts
 from guidecast.durations import format_clock, format_duration
-from guidecast.errors import GuidecastError, RoutineError, UsageError
+from guidecast.errors import GuidecastError, RoutineError, UsageError, full_traceback
 from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing, pacing_from_options
 
 app = typer.Typer(
@@ -86,15 +85,15 @@ def _errors_as_messages() -> Iterator[None]:
         yield
     except GuidecastError as err:
         if _verbose:
-            traceback.print_exc()
+            typer.echo(full_traceback(err), err=True, nl=False)
         _fail(str(err), err.exit_code, located=isinstance(err, RoutineError))
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", 130)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (see interrupts.py)
+        _fail(interrupts.message(err), interrupts.exit_code(err))
     except (typer.Exit, typer.Abort):
         raise
     except Exception as err:  # a bug: say so plainly, details on request
         if _verbose:
-            traceback.print_exc()
+            typer.echo(full_traceback(err), err=True, nl=False)
         _fail(f"internal error: {type(err).__name__}: {err} (run with --verbose for details)", 1)
 
 
@@ -526,4 +525,5 @@ def cache_clear() -> None:
 
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    interrupts.install()  # SIGTERM stops as cleanly as Ctrl-C
     app()

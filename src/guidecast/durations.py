@@ -63,7 +63,10 @@ def parse_duration(value: object) -> float:
     if isinstance(value, str):
         seconds = _parse_text(value.strip().lower())
     else:
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise DurationSyntaxError(f"{_quoted(value)} is longer than 24 hours") from None
     return _checked(seconds, value)
 
 
@@ -81,7 +84,7 @@ def parse_time_range(value: object) -> TimeRange:
             low, high = _checked(low, value), _checked(high, value)
             if low > high:
                 raise DurationSyntaxError(
-                    f"range {value!r} runs backwards: the shorter time comes first"
+                    f"range {_quoted(value)} runs backwards: the shorter time comes first"
                 )
             return TimeRange(low, high)
     seconds = parse_duration(value)
@@ -99,15 +102,17 @@ def _parse_text(text: str) -> float:
     while position < len(text):
         match = _PART.match(text, position)
         if not match or match.end() == position:
-            raise DurationSyntaxError(f"{text!r} is not {EXPECTED}")
+            raise DurationSyntaxError(f"{_quoted(text)} is not {EXPECTED}")
         number, unit = match.groups()
         if unit and unit not in _UNITS:
-            raise DurationSyntaxError(f"unknown unit {unit!r} in {text!r}: use h, m, min or s")
+            raise DurationSyntaxError(
+                f"unknown unit {_quoted(unit)} in {_quoted(text)}: use h, m, min or s"
+            )
         if not unit and match.end() < len(text):
-            raise DurationSyntaxError(f"{text!r} is not {EXPECTED}")
+            raise DurationSyntaxError(f"{_quoted(text)} is not {EXPECTED}")
         scale = _UNITS[unit] if unit else 1.0
         if scale in [_UNITS[u] for u in units_seen]:
-            raise DurationSyntaxError(f"{text!r} names the same unit twice")
+            raise DurationSyntaxError(f"{_quoted(text)} names the same unit twice")
         units_seen.append(unit or "s")
         total += float(number) * scale
         position = match.end()
@@ -116,12 +121,23 @@ def _parse_text(text: str) -> float:
 
 def _checked(seconds: float, original: object) -> float:
     if math.isnan(seconds) or math.isinf(seconds):
-        raise DurationSyntaxError(f"expected {EXPECTED}, got {original!r}")
+        raise DurationSyntaxError(f"expected {EXPECTED}, got {_quoted(original)}")
     if seconds <= 0:
         raise DurationSyntaxError("a duration must be more than zero")
     if seconds > MAX_SECONDS:
-        raise DurationSyntaxError(f"{original!r} is longer than 24 hours")
+        raise DurationSyntaxError(f"{_quoted(original)} is longer than 24 hours")
     return seconds
+
+
+def _quoted(value: object) -> str:
+    """`repr(value)` for a message, cut short: one bad value must not flood the terminal."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    try:
+        text = repr(value)
+    except ValueError:  # an integer of more digits than Python will write out
+        return "a number of thousands of digits"
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 def format_duration(seconds: float) -> str:

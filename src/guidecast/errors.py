@@ -6,6 +6,7 @@ messages and an exit code. Anything else reaching the CLI is a bug and says so.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 
 
@@ -66,3 +67,22 @@ class AudioError(GuidecastError):
 
 class OutputError(GuidecastError):
     """The output folder or a file in it cannot be written."""
+
+
+def full_traceback(err: BaseException) -> str:
+    """The traceback of `err` and of every exception that led to it, for `--verbose`.
+
+    Messages for users are made with `raise ... from None`, which hides the original error in
+    a plain traceback; here it is shown too, because the original error is the full cause.
+    """
+    top = traceback.TracebackException.from_exception(err)
+    seen: set[int] = set()
+    stack = [top]
+    while stack:
+        exc = stack.pop()
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        exc.__suppress_context__ = False
+        stack.extend(e for e in (exc.__cause__, exc.__context__) if e is not None)
+    return "".join(top.format())

@@ -80,6 +80,21 @@ SIDES_KEYS = ("names", "pause")
 T = TypeVar("T")
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a plain scalar is only text, a number, true/false or null.
+
+    YAML 1.1 also reads `2024-05-01` as a date, `=` as a "value" and `<<` as a merge key; a
+    routine has no use for them, and "unsupported tag" would puzzle someone who wrote no tag.
+    So they stay text, as written.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in _PLAIN_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class InvalidValue(Exception):
     """A value was wrong; the problem is already recorded. Skips the rest of that value."""
 
@@ -170,12 +185,14 @@ def compose(text: str, name: str) -> Node | None:
     """The YAML node tree (safe: tags are only looked at, never constructed)."""
     try:
         _check_depth(text, name)  # before composing: the composer recurses once per level
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
         if root is not None:
             _check_expansion(root, name)
         return root
     except yaml.MarkedYAMLError as err:
         raise RoutineError([_yaml_problem(err, name)]) from None
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow anywhere
+        raise RoutineError([_reader_problem(err, text, name)]) from None
     except yaml.YAMLError as err:
         raise RoutineError([Problem(name, 1, 1, f"not valid YAML: {err}")]) from None
 
@@ -183,7 +200,7 @@ def compose(text: str, name: str) -> Node | None:
 def _check_depth(text: str, name: str) -> None:
     """Refuse lists and mappings nested deeper than any routine needs (`[[[[...`)."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -253,6 +270,19 @@ def _check_expansion(root: Node, name: str) -> None:
                     )
                 ]
             )
+
+
+def _reader_problem(err: yaml.reader.ReaderError, text: str, name: str) -> Problem:
+    position = err.position
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    if isinstance(err.character, int):
+        char = chr(err.character)
+        what = "the control character" if unicodedata.category(char) == "Cc" else "the character"
+        message = f"{what} U+{err.character:04X} is not allowed in YAML; remove it"
+    else:
+        message = f"not valid YAML: {err.reason}"
+    return Problem(name, line, column, message)
 
 
 def _problem_at(name: str, mark: yaml.Mark, message: str) -> Problem:
@@ -359,7 +389,7 @@ class NodeReader:
             )
             raise RoutineError(self.problems)
         if node.tag not in _PLAIN_TAGS | _COLLECTION_TAGS:
-            raise self.fail(node, f"unsupported tag {node.tag!r}: use plain values")
+            raise self.fail(node, f"unsupported tag {_cut(node.tag, 80)!r}: use plain values")
 
     def field(
         self, entries: dict[str, Located], key: str, read: Callable[[Node], T], default: T
@@ -392,13 +422,15 @@ class NodeReader:
             key = key_node.value
             if key in entries:
                 first = entries[key].key.start_mark.line + 1
-                self.fail(key_node, f"duplicate key {key!r} in {what} (first on line {first})")
+                self.fail(
+                    key_node, f"duplicate key {_cut(key)!r} in {what} (first on line {first})"
+                )
                 continue
             if key not in allowed:
                 misspelt.add(closest(key, allowed) or "")
                 self.fail(
                     key_node,
-                    f"unknown key {key!r} in {what}{did_you_mean(key, allowed)}; "
+                    f"unknown key {_cut(key)!r} in {what}{did_you_mean(key, allowed)}; "
                     f"expected one of: {', '.join(allowed)}",
                 )
                 continue
@@ -442,7 +474,7 @@ class NodeReader:
         for item in items:
             text = self.string(item, what)
             if not any(ch.isalnum() for ch in text):
-                raise self.fail(item, f"{what} has no words to speak: {text!r}")
+                raise self.fail(item, f"{what} has no words to speak: {_cut(text)!r}")
             if len(text) > MAX_UTTERANCE_CHARS:
                 raise self.fail(
                     item,
@@ -465,9 +497,10 @@ class NodeReader:
             raise self.fail(
                 node, f"{what} must be a whole number from {low} to {high}, got {_shown(scalar)}"
             )
-        value = int(yaml.SafeLoader("").construct_yaml_int(scalar))
-        if not low <= value <= high:
-            raise self.fail(node, f"{what} must be from {low} to {high}, got {value}")
+        value = _yaml_int(scalar)
+        if value is None or not low <= value <= high:
+            shown = _cut(scalar.value if value is None else str(value))
+            raise self.fail(node, f"{what} must be from {low} to {high}, got {shown}")
         return value
 
     def number(self, node: Node, what: str, low: float, high: float) -> float:
@@ -478,7 +511,9 @@ class NodeReader:
             )
         value = float(yaml.SafeLoader("").construct_yaml_float(scalar))
         if math.isnan(value) or not low <= value <= high:
-            raise self.fail(node, f"{what} must be from {low:g} to {high:g}, got {scalar.value}")
+            raise self.fail(
+                node, f"{what} must be from {low:g} to {high:g}, got {_cut(scalar.value)}"
+            )
         return value
 
     def boolean(self, node: Node, what: str) -> bool:
@@ -490,7 +525,10 @@ class NodeReader:
     def _duration_value(self, node: Node, what: str) -> object:
         scalar = self.scalar(node, what, "a duration such as 45s or 2 min")
         if scalar.tag == _INT:
-            return int(yaml.SafeLoader("").construct_yaml_int(scalar))
+            value = _yaml_int(scalar)
+            if value is None:
+                raise self.fail(node, f"{what}: {_cut(scalar.value)} is longer than 24 hours")
+            return value
         if scalar.tag == _FLOAT:
             return float(yaml.SafeLoader("").construct_yaml_float(scalar))
         if scalar.tag == _NULL:
@@ -520,6 +558,19 @@ class NodeReader:
             raise self.fail(node, f"{what}: {err}") from None
 
 
+def _yaml_int(scalar: ScalarNode) -> int | None:
+    """A YAML integer's value; None when it has more digits than Python converts (4,300)."""
+    try:
+        return int(yaml.SafeLoader("").construct_yaml_int(scalar))
+    except ValueError:
+        return None
+
+
+def _cut(text: str, most: int = 40) -> str:
+    """A value for a message: cut short, so one bad value cannot flood the terminal."""
+    return text if len(text) <= most else text[:most] + "..."
+
+
 def _kind(node: Node) -> str:
     if isinstance(node, MappingNode):
         return "a mapping"
@@ -532,9 +583,9 @@ def _kind(node: Node) -> str:
 
 def _shown(scalar: ScalarNode) -> str:
     """A wrong value as written, cut short; quoted when quotes are what made it wrong."""
-    text = scalar.value if len(scalar.value) <= 40 else scalar.value[:40] + "..."
+    text = _cut(scalar.value)
     if scalar.style in ("'", '"') and scalar.tag == _STR:
-        plain = yaml.SafeLoader("").resolve(ScalarNode, scalar.value, (True, False))
+        plain = _Loader("").resolve(ScalarNode, scalar.value, (True, False))
         if plain in (_INT, _FLOAT, _BOOL):
             return f"{text!r} in quotes, which makes it text: remove the quotes"
     return repr(text)
@@ -581,7 +632,13 @@ class _RoutineReader(NodeReader):
                 node,
                 f"guidecast (the format version) must be {FORMAT_VERSION}, got {_shown(scalar)}",
             )
-        version = int(yaml.SafeLoader("").construct_yaml_int(scalar))
+        version = _yaml_int(scalar)
+        if version is None:
+            raise self.fail(
+                node,
+                f"format version {_cut(scalar.value)} is not a format version "
+                f"(this guidecast reads version {FORMAT_VERSION})",
+            )
         if version != FORMAT_VERSION:
             newer = (
                 "newer than this guidecast understands; upgrade guidecast"
@@ -590,7 +647,7 @@ class _RoutineReader(NodeReader):
             )
             raise self.fail(
                 node,
-                f"format version {version} is {newer} "
+                f"format version {_cut(str(version))} is {newer} "
                 f"(this guidecast reads version {FORMAT_VERSION})",
             )
         return version
@@ -599,7 +656,7 @@ class _RoutineReader(NodeReader):
         language = self.string(node, "language")
         if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", language):
             raise self.fail(
-                node, f"language must be a language tag such as en or en-GB, got {language!r}"
+                node, f"language must be a language tag such as en or en-GB, got {_cut(language)!r}"
             )
         return language
 
@@ -626,7 +683,7 @@ class _RoutineReader(NodeReader):
             known = ", ".join(sorted(ENGINES))
             raise self.fail(
                 node,
-                f"unknown voice engine {engine!r}{did_you_mean(engine, tuple(ENGINES))}; "
+                f"unknown voice engine {_cut(engine)!r}{did_you_mean(engine, tuple(ENGINES))}; "
                 f"expected one of: {known}",
             )
         return engine
@@ -656,7 +713,8 @@ class _RoutineReader(NodeReader):
                         allowed = ", ".join("{" + f + "}" for f in PHRASE_FIELDS[key]) or "none"
                         raise self.fail(
                             located.value,
-                            f"phrase {key!r} uses {{{used}}}; the fields it can use: {allowed}",
+                            f"phrase {key!r} uses {{{_cut(used)}}}; "
+                            f"the fields it can use: {allowed}",
                         )
                 phrases[key] = template
             except InvalidValue:
@@ -760,11 +818,11 @@ class _RoutineReader(NodeReader):
             if step_id in seen:
                 self.fail(
                     entries["id"].value,
-                    f"duplicate step id {step_id!r} (first on line {seen[step_id]})",
+                    f"duplicate step id {_cut(step_id)!r} (first on line {seen[step_id]})",
                 )
             else:
                 seen[step_id] = entries["id"].value.start_mark.line + 1
-        what = f"step {step_id!r}" if step_id else "step"
+        what = f"step {_cut(step_id)!r}" if step_id else "step"
         title = self.field(entries, "title", lambda n: self.string(n, f"{what} title"), None)
         say = self.field(entries, "say", lambda n: self.spoken(n, f"{what} say"), ())
         duration = self.field(
@@ -798,7 +856,7 @@ class _RoutineReader(NodeReader):
         if not _STEP_ID.match(step_id):
             raise self.fail(
                 node,
-                f"step id {step_id!r} must be lowercase letters, digits and "
+                f"step id {_cut(step_id)!r} must be lowercase letters, digits and "
                 "hyphens, such as 'warm-up'",
             )
         return step_id

@@ -9,10 +9,10 @@ and filled in once the stream is done, so encoding stays a single pass.
 
 from __future__ import annotations
 
+import contextlib
 import struct
-from typing import BinaryIO
-
-import lameenc
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from guidecast.errors import AudioError
 
@@ -95,11 +95,7 @@ class Mp3Stream:
         self.out = out
         self.sample_rate = sample_rate
         self.kbps = kbps
-        self._encoder = lameenc.Encoder()
-        self._encoder.set_bit_rate(kbps)
-        self._encoder.set_in_sample_rate(sample_rate)
-        self._encoder.set_channels(1)
-        self._encoder.set_quality(quality)
+        self._encoder = _encoder(sample_rate, kbps, quality)
         self._start = out.tell()
         self._info_size = len(info_frame(sample_rate, kbps, 0, 0, 0, 0))
         out.write(bytes(self._info_size))  # the Info frame goes here once the counts are known
@@ -111,7 +107,9 @@ class Mp3Stream:
 
     def write(self, pcm: bytes) -> None:
         self.samples += len(pcm) // 2
-        self._emit(self._encoder.encode(pcm))
+        with _encoder_errors():
+            encoded = self._encoder.encode(pcm)
+        self._emit(encoded)
 
     def _emit(self, data: bytes | bytearray) -> None:
         if not data:
@@ -138,7 +136,9 @@ class Mp3Stream:
 
     def close(self) -> None:
         """Flush the encoder and fill in the Info frame."""
-        self._emit(self._encoder.flush())
+        with _encoder_errors():
+            encoded = self._encoder.flush()
+        self._emit(encoded)
         padding = self.frames * samples_per_frame(self.sample_rate) - self.samples - ENCODER_DELAY
         if not 0 <= padding < 4096:
             raise AudioError(f"unexpected MP3 padding of {padding} samples")
@@ -154,3 +154,28 @@ class Mp3Stream:
         self.out.seek(self._start)
         self.out.write(frame)
         self.out.seek(end)
+
+
+def _encoder(sample_rate: int, kbps: int, quality: int) -> Any:
+    """A configured lameenc encoder; a missing or failing encoder is an `AudioError`."""
+    try:
+        import lameenc
+    except ImportError as err:
+        raise AudioError("the MP3 encoder (lameenc) cannot be loaded: reinstall guidecast") from err
+    with _encoder_errors():
+        encoder = lameenc.Encoder()
+        encoder.set_bit_rate(kbps)
+        encoder.set_in_sample_rate(sample_rate)
+        encoder.set_channels(1)
+        encoder.set_quality(quality)
+    return encoder
+
+
+@contextlib.contextmanager
+def _encoder_errors() -> Iterator[None]:
+    """lameenc raises bare exceptions (RuntimeError and the like): say what failed."""
+    try:
+        yield
+    except Exception as err:
+        detail = str(err) or type(err).__name__
+        raise AudioError(f"the MP3 encoder (lameenc) failed: {detail}") from err

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mutagen import MutagenError
 from mutagen.id3 import (
     APIC,
     CHAP,
@@ -34,6 +35,7 @@ from mutagen.id3 import (
 
 from guidecast import __version__
 from guidecast.chapters import Chapter
+from guidecast.errors import AudioError
 
 ARTIST = "guidecast"
 ALBUM = "guidecast sessions"
@@ -95,7 +97,12 @@ def write_tags(path: Path, info: TrackInfo) -> None:
                 data=info.cover_png,
             )
         )
-    tags.save(str(path), v2_version=3)
+    try:
+        tags.save(str(path), v2_version=3)
+    except MutagenError as err:
+        if err.args and isinstance(err.args[0], OSError):
+            raise  # the file could not be written: AtomicOutputs names it
+        raise AudioError(f"cannot write the MP3's tags: {err}") from err
 
 
 def chapter_id(index: int) -> str:

@@ -12,11 +12,12 @@ higher priority keeps it and the other is dropped, with a note saying so.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from guidecast.durations import TimeRange, format_duration
+from guidecast.durations import MAX_SECONDS, TimeRange, format_duration
 from guidecast.errors import UsageError
 from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing
 from guidecast.script import Line, Script, Visit, time_left_text
@@ -33,6 +34,7 @@ TAIL = 1.5  # silence after the last word, so the ending is not abrupt
 CUE_GAP = 0.25  # the least silence between two cues inside a perform time
 COUNT_LEAD = 0.5  # counting starts this long into the perform time
 MIN_PERFORM = 1.0
+MAX_SESSION_S = MAX_SECONDS  # a whole session, like any one duration, lasts at most a day
 
 # Which cue keeps its moment when two collide: earlier in this list wins.
 PRIORITY = ("count", "countdown", "next_up", "time_left", "halfway", "keep_going", "tick")
@@ -83,21 +85,32 @@ class Timeline:
 
 
 class _Placer:
-    """Keeps cue intervals apart inside one perform time."""
+    """Keeps cue intervals apart inside one perform time.
+
+    The placed cues are kept sorted by start. They never overlap, so a new cue can only collide
+    with its neighbours on either side: each check is a binary search, not a scan of every cue
+    (a day-long step with ticks has hundreds of thousands).
+    """
 
     def __init__(self, gap: int) -> None:
         self.gap = gap
         self.placed: list[Cue] = []
+        self._starts: list[int] = []
 
     def fits(self, start: int, length: int, low: int, high: int) -> bool:
         if start < low or start + length > high:
             return False
-        return all(
-            start + length + self.gap <= c.start or c.end + self.gap <= start for c in self.placed
+        i = bisect.bisect_right(self._starts, start)
+        before = self.placed[i - 1] if i else None
+        after = self.placed[i] if i < len(self.placed) else None
+        return (before is None or before.end + self.gap <= start) and (
+            after is None or start + length + self.gap <= after.start
         )
 
     def add(self, cue: Cue) -> None:
-        self.placed.append(cue)
+        i = bisect.bisect_right(self._starts, cue.start)
+        self._starts.insert(i, cue.start)
+        self.placed.insert(i, cue)
 
 
 def perform_times(
@@ -164,6 +177,12 @@ def build_timeline(
     minimums = [layout.minimum_perform(v) for v in script.visits]
     fixed = layout.fixed_samples(opening)
     seconds = perform_times(script, pacing, fixed, sample_rate, minimums)
+    # Checked before any cue is made: 2,000 day-long steps of ticks would be a billion cues.
+    if fixed / sample_rate + sum(given for _, given in seconds) > MAX_SESSION_S:
+        raise UsageError(
+            f"this session would last more than {format_duration(MAX_SESSION_S)}, the most "
+            "a session may last: shorten its steps, or use a lower --pace or a --length"
+        )
     return layout.lay_out(opening, seconds)
 
 

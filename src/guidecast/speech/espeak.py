@@ -92,7 +92,14 @@ class Pyttsx3Engine:
             espeak = version("espeakng-loader")
         except PackageNotFoundError:
             espeak = "system"
-        return f"pyttsx3-{version('pyttsx3')}+espeakng-loader-{espeak}+rate-{DEFAULT_RATE}"
+        try:
+            pyttsx3 = version("pyttsx3")
+        except PackageNotFoundError:
+            raise SpeechError(
+                "cannot start the pyttsx3 speech engine: pyttsx3 is not installed; "
+                "reinstall guidecast"
+            ) from None
+        return f"pyttsx3-{pyttsx3}+espeakng-loader-{espeak}+rate-{DEFAULT_RATE}"
 
     def voices(self) -> list[VoiceInfo]:
         if self._voices is None:

@@ -72,7 +72,14 @@ def _class_of(spec: str) -> Any:
 
 
 def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
-    """The worker's main loop. Engines print to stdout (pyttsx3 does): send that to /dev/null."""
+    """The worker's main loop. Engines print to stdout (pyttsx3 does): send that to /dev/null.
+
+    Ctrl-C in a terminal reaches the whole process group: workers ignore it and leave stopping
+    to the parent, which stops them cleanly (a worker would otherwise print a traceback).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (lives as long as the worker)
@@ -91,6 +98,9 @@ def _serve_requests(conn: Connection, engine: str, sample_rate: int) -> None:
         instance = engine_class(engine)().load()
     except SpeechError as err:
         conn.send(("fatal", str(err)))
+        return
+    except ImportError as err:  # a dependency of the engine is not installed
+        conn.send(("fatal", f"cannot start the {engine} speech engine: {err}; reinstall guidecast"))
         return
     except Exception as err:  # an engine that cannot start says why, in one line
         conn.send(("fatal", f"cannot start the {engine} speech engine: {err}"))
@@ -137,6 +147,19 @@ def _main_module_hidden() -> Iterator[None]:
         main.__dict__.update(saved)
 
 
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread; a process started meanwhile inherits the block (POSIX)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a Ctrl-C meanwhile arrives now
+
+
 @dataclass
 class _Job:
     index: int
@@ -152,7 +175,7 @@ class _Worker:
         self.process = context.Process(
             target=_serve, args=(child, engine, sample_rate), daemon=True
         )
-        with _main_module_hidden():
+        with _main_module_hidden(), _sigint_blocked():  # SIGINT blocked until _serve ignores it
             self.process.start()
         child.close()
         self.job: _Job | None = None
@@ -229,17 +252,19 @@ class SpeechPool:
             raise
 
     def _await_ready(self, worker: _Worker) -> _Worker:
-        if not worker.conn.poll(START_TIMEOUT_S):
-            worker.kill()
-            raise SpeechError(f"the {self.engine} speech engine did not start in time")
         try:
-            kind, payload = worker.conn.recv()
-        except (EOFError, OSError):
+            if not worker.conn.poll(START_TIMEOUT_S):
+                raise SpeechError(f"the {self.engine} speech engine did not start in time")
+            try:
+                kind, payload = worker.conn.recv()
+            except (EOFError, OSError):
+                raise SpeechError(
+                    f"the {self.engine} speech engine crashed while starting (is espeak-ng data "
+                    "missing? reinstall guidecast)"
+                ) from None
+        except BaseException:  # an interrupt too: a worker not yet in the pool is killed here
             worker.kill()
-            raise SpeechError(
-                f"the {self.engine} speech engine crashed while starting (is espeak-ng data "
-                "missing? reinstall guidecast)"
-            ) from None
+            raise
         if kind == "fatal":
             worker.kill()
             raise SpeechError(payload)
