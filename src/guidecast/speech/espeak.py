@@ -26,6 +26,7 @@ from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 FINISH_TIMEOUT_S = 30.0
 DEFAULT_RATE = 160  # words per minute: calm, clear instructions
 DEFAULT_VOICES = {"en": "gmw/en-us"}
+DRIVER_VERSION = 2  # bump when the way this module drives espeak-ng changes the sound
 
 
 def load_espeak_library() -> str:
@@ -61,7 +62,9 @@ class Pyttsx3Engine:
         self._finished = threading.Event()
         self._errors: list[str] = []
         self._voices: list[VoiceInfo] | None = None
-        self._current: tuple[str | None, int | None, float | None] | None = None
+        self._voice: str | None = None
+        self._completed = False
+        self._is_playing: Any = lambda: False
 
     def load(self) -> Pyttsx3Engine:
         self._workdir = Path(tempfile.mkdtemp(prefix="guidecast-espeak-"))
@@ -72,11 +75,15 @@ class Pyttsx3Engine:
             self._engine = pyttsx3.init("espeak")
         except (RuntimeError, OSError) as err:
             raise SpeechError(f"cannot start the espeak-ng voice: {err}") from None
+        from pyttsx3.drivers import _espeak
+
+        self._is_playing = _espeak.IsPlaying
         self._engine.connect("finished-utterance", self._on_finished)
         self._engine.connect("error", self._on_error)
         return self
 
     def _on_finished(self, name: object = None, completed: object = True) -> None:
+        self._completed = bool(completed)
         self._finished.set()
 
     def _on_error(self, name: object = None, exception: object = None) -> None:
@@ -90,7 +97,10 @@ class Pyttsx3Engine:
             espeak = version("espeakng-loader")
         except PackageNotFoundError:
             espeak = "system"
-        return f"pyttsx3-{version('pyttsx3')}+espeakng-loader-{espeak}+rate-{DEFAULT_RATE}"
+        return (
+            f"pyttsx3-{version('pyttsx3')}+espeakng-loader-{espeak}+rate-{DEFAULT_RATE}"
+            f"+voices-{_voices_key()}+driver-{DRIVER_VERSION}"
+        )
 
     def voices(self) -> list[VoiceInfo]:
         if self._voices is None:
@@ -136,25 +146,32 @@ class Pyttsx3Engine:
             request.rate or DEFAULT_RATE,
             1.0 if request.volume is None else request.volume,
         )
-        if settings != self._current:
-            voice, rate, volume = settings
-            self._engine.setProperty("voice", voice)
-            self._engine.setProperty("rate", rate)
-            self._engine.setProperty("volume", volume)
-            self._current = settings
         # The driver now and then finishes with an empty buffer (measured: about 1 clip in
         # 900); saying the same text again works, so try a few times before giving up.
         for _ in range(3):
-            clip = self._speak_once(request.text)
+            clip = self._speak_once(request.text, settings)
             if clip is not None:
                 return clip
         raise SpeechError(f"espeak-ng wrote no audio for {request.text[:40]!r}")
 
-    def _speak_once(self, text: str) -> SpeechClip | None:
+    def _speak_once(self, text: str, settings: tuple[str, int, float]) -> SpeechClip | None:
+        # espeak-ng's own thread runs on a moment after the finished event. A runAndWait in
+        # that moment makes the driver call espeak_Cancel, which cancels the new utterance
+        # and puts the rate back to the value of an earlier one: clips came out 25% fast.
+        # Setting the rate queues a command, which counts as "playing" too. So set the rate
+        # and volume for every clip, then wait until espeak-ng is idle.
+        voice, rate, volume = settings
+        if voice != self._voice:
+            self._engine.setProperty("voice", voice)
+            self._voice = voice
+        self._engine.setProperty("rate", rate)
+        self._engine.setProperty("volume", volume)
+        self._wait_idle()
         target = self._workdir / "clip.wav"
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
         self._finished.clear()
+        self._completed = False
         self._errors.clear()
         # One clip per runAndWait: the driver keeps only one pending file.
         self._engine.save_to_file(text, str(target))
@@ -163,7 +180,16 @@ class Pyttsx3Engine:
             raise SpeechError(f"espeak-ng did not finish speaking {text[:40]!r}")
         if self._errors:
             raise SpeechError(f"espeak-ng failed: {self._errors[0]}")
+        self._wait_idle()
+        if not self._completed:
+            return None  # cancelled: say it again
         return _read_wav(target)
+
+    def _wait_idle(self) -> None:
+        """Return once espeak-ng has no utterance in progress (or after FINISH_TIMEOUT_S)."""
+        deadline = time.monotonic() + FINISH_TIMEOUT_S
+        while self._is_playing() and time.monotonic() < deadline:
+            time.sleep(0.0005)
 
 
 def _read_wav(path: Path) -> SpeechClip | None:
@@ -185,6 +211,11 @@ def _read_wav(path: Path) -> SpeechClip | None:
         if time.monotonic() > deadline:
             return None
         time.sleep(0.005)
+
+
+def _voices_key() -> str:
+    """The default voices, as part of the version: a clip keyed by language says no voice."""
+    return ",".join(f"{lang}={voice}" for lang, voice in sorted(DEFAULT_VOICES.items()))
 
 
 def _language_text(language: object) -> str:
