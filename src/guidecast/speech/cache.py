@@ -78,8 +78,14 @@ class ClipCache:
             path.unlink()
         return None
 
-    def put(self, key: str, clip: SpeechClip) -> None:
-        """Store a clip atomically. A cache that cannot be written only costs speed."""
+    def put(self, key: str, clip: SpeechClip) -> SpeechClip:
+        """Store a clip atomically, and return the clip the cache holds for `key`.
+
+        The first clip stored for a key stays: a build that made the same clip at the same
+        time gets the stored one back and uses it, so concurrent builds of one routine agree
+        to the sample (espeak-ng's clips can differ by a few milliseconds from run to run).
+        A cache that cannot be written only costs speed: the clip given is returned.
+        """
         path = self._path(key)
         header = _HEADER.pack(
             MAGIC, clip.sample_rate, clip.samples, hashlib.sha256(clip.pcm).digest()
@@ -91,13 +97,23 @@ class ClipCache:
                 with os.fdopen(fd, "wb") as out:
                     out.write(header)
                     out.write(clip.pcm)
-                os.replace(tmp, path)
-            except BaseException:
+                for _ in range(3):
+                    try:
+                        os.link(tmp, path)  # fails if an entry is there: never replaces one
+                        return clip
+                    except FileExistsError:
+                        stored = self.get(key)  # removes a damaged entry
+                        if stored is not None:
+                            return stored
+                    except OSError:  # no hard links on this file system
+                        os.replace(tmp, path)
+                        return clip
+            finally:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                raise
         except OSError:
             pass
+        return clip
 
     def info(self) -> CacheInfo:
         entries = 0
