@@ -96,7 +96,7 @@ class Pyttsx3Engine:
         try:
             espeak = version("espeakng-loader")
         except PackageNotFoundError:
-            espeak = "system"
+            espeak = f"system-{_system_espeak_version()}"
         return (
             f"pyttsx3-{version('pyttsx3')}+espeakng-loader-{espeak}+rate-{DEFAULT_RATE}"
             f"+voices-{_voices_key()}+driver-{DRIVER_VERSION}"
@@ -211,6 +211,16 @@ def _read_wav(path: Path) -> SpeechClip | None:
         if time.monotonic() > deadline:
             return None
         time.sleep(0.005)
+
+
+def _system_espeak_version() -> str:
+    """The version of a system libespeak-ng (its espeak_Info needs no initialising)."""
+    try:
+        library = ctypes.CDLL("libespeak-ng.so.1")
+        library.espeak_Info.restype = ctypes.c_char_p
+        return (library.espeak_Info(None) or b"unknown").decode("ascii", "replace")
+    except (OSError, AttributeError):
+        return "unknown"
 
 
 def _voices_key() -> str:
