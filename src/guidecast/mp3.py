@@ -23,6 +23,7 @@ _MPEG25_RATES = (11025, 12000, 8000)
 _MPEG1_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MPEG2_KBPS = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 SAMPLE_RATES = _MPEG1_RATES + _MPEG2_RATES + _MPEG25_RATES
+_BIG_ENDIAN_U32 = struct.Struct(">I")
 
 
 def bitrates_for(sample_rate: int) -> tuple[int, ...]:
@@ -108,6 +109,7 @@ class Mp3Stream:
         self.bytes = 0
         self._skip = 0  # bytes of the current frame still to come
         self._partial = b""  # the start of a frame header split across writes
+        self._sizes: dict[int, int] = {}  # frame header -> frame size in bytes
 
     def write(self, pcm: bytes) -> None:
         self.samples += len(pcm) // 2
@@ -121,20 +123,30 @@ class Mp3Stream:
         self._count_frames(bytes(data))
 
     def _count_frames(self, data: bytes) -> None:
-        data = self._partial + data
-        self._partial = b""
+        # Hot: an hour is 138,000 frames. A CBR stream has two frame sizes (with and without
+        # the padding byte), so sizes are looked up by header, not worked out each time.
+        if self._partial:
+            data = self._partial + data
+            self._partial = b""
+        sizes = self._sizes
+        unpack = _BIG_ENDIAN_U32.unpack_from
+        end = len(data)
         i = self._skip
-        while i < len(data):
-            if i + 4 > len(data):
-                self._partial = data[i:]
-                i = len(data)
-                break
-            header = struct.unpack_from(">I", data, i)[0]
-            if header >> 21 != 0x7FF:
-                raise AudioError("the MP3 encoder produced a stream this writer cannot follow")
-            self.frames += 1
-            i += _frame_size(header)
-        self._skip = i - len(data)
+        frames = 0
+        while i + 4 <= end:
+            header = unpack(data, i)[0]
+            size = sizes.get(header)
+            if size is None:
+                if header >> 21 != 0x7FF:
+                    raise AudioError("the MP3 encoder produced a stream this writer cannot follow")
+                size = sizes[header] = _frame_size(header)
+            frames += 1
+            i += size
+        if i < end:  # a frame header split across writes
+            self._partial = data[i:]
+            i = end
+        self.frames += frames
+        self._skip = i - end
 
     def close(self) -> None:
         """Flush the encoder and fill in the Info frame."""
