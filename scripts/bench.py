@@ -186,13 +186,14 @@ class Bench:
                 preexec_fn=limit if limit_bytes else None,
             )
             children: dict[int, int] = {}  # pid -> peak RSS in kB, sampled from outside
+            names: dict[int, str] = {}
             try:
                 while True:
                     try:
                         process.wait(timeout=0.05)
                         break
                     except subprocess.TimeoutExpired:
-                        _sample_children(process.pid, children)
+                        _sample_children(process.pid, children, names)
                         if timeout is not None and time.perf_counter() - start > timeout:
                             raise
             except BaseException:
@@ -209,12 +210,16 @@ class Bench:
             sys.stderr.write(stderr)
         data = json.loads(result_file.read_text())
         if children:  # /proc seen from outside: each child's own peak, not its parent's at fork
-            data["rss_children_kb"] = max(children.values())
-            data["children"] = len(children)
+            largest = max(children, key=children.__getitem__)
+            data["rss_children_kb"] = children[largest]
+            data["children"] = sorted(
+                f"{names.get(p, '?')} {kb // 1024} MB" for p, kb in children.items()
+            )
+            data["largest_child"] = names.get(largest, "?")
         elif sys.platform.startswith("linux"):
             data["rss_children_kb"] = 0
-            data["children"] = 0
-        return wall, json.loads(result_file.read_text())
+            data["children"] = []
+        return wall, data
 
     def record(self, spec: SessionSpec, key: str, wall: float, data: dict) -> Result:
         result = self.results.setdefault((spec.key, key), Result())
@@ -331,7 +336,21 @@ def spec_cap(spec: SessionSpec) -> float | None:
     return PYDUB_CAP.get(spec.key)
 
 
-def _sample_children(pid: int, peaks: dict[int, int]) -> None:
+def _process_name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            args = f.read().split(b"\0")
+    except OSError:
+        return "?"
+    text = b" ".join(args).decode(errors="replace")
+    if "spawn_main" in text:
+        return "speech worker"
+    if "resource_tracker" in text:
+        return "resource tracker"
+    return Path(args[0].decode(errors="replace")).name.split("-")[0]
+
+
+def _sample_children(pid: int, peaks: dict[int, int], names: dict[int, str]) -> None:
     """Record the peak RSS (VmHWM) of every process below `pid`, from /proc (Linux only)."""
     stack = [pid]
     while stack:
@@ -361,6 +380,8 @@ def _sample_children(pid: int, peaks: dict[int, int]) -> None:
                                 kb = int(line.split()[1])
                                 peaks[child] = max(peaks.get(child, 0), kb)
                                 break
+                    if child not in names:
+                        names[child] = _process_name(child)
                 except OSError:
                     pass
 
