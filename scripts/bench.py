@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -603,6 +604,8 @@ def main() -> int:
     if options.pydub_long:
         PYDUB_CAP["8h"] = options.pydub_long
 
+    # Stopped from outside: still stop the running measurement and remove the folder.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="guidecast-bench-"))
     started = f"{date.today().isoformat()} {time.strftime('%H:%M')}"
     bench = Bench(work, sys.executable, options.verbose)
