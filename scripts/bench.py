@@ -290,7 +290,16 @@ class Bench:
     def pydub(self, spec: SessionSpec, round_: int) -> Result | None:
         if not spec.pydub:
             result = self.results.setdefault((spec.key, "pydub"), Result())
-            result.note = spec.pydub_skip_reason
+            session = self.results.get((spec.key, "session-cold"))
+            if spec.pydub_skip_reason or session is None:
+                result.note = spec.pydub_skip_reason or "skipped"
+            else:
+                gb = session.extra["samples"] * 2 / 1e9
+                result.note = (
+                    f"skipped: seg = seg + clip copies the whole session so far at each of "
+                    f"{session.extra['cues']:,} cues (up to {gb:.1f} GB); --pydub-long SECONDS "
+                    "runs it with a time cap"
+                )
             return None
         out = self.work / f"{spec.key}-pydub.mp3"
         try:
@@ -589,10 +598,6 @@ def main() -> int:
             "s480=45s",
             options.repeat_long,
             pydub=options.pydub_long is not None,
-            pydub_skip_reason=(
-                "skipped: seg = seg + clip copies the whole session at every cue, about 1.3 GB "
-                "x ~4,000 cues; --pydub-long SECONDS runs it with a cap"
-            ),
         ),
     ]
     if options.no_pydub:
@@ -619,12 +624,9 @@ def main() -> int:
                 for m in bench.measurements():
                     if round_ < m.rounds(spec):
                         t0 = time.perf_counter()
-                        m.run(spec, round_)
-                        print(
-                            f"  {spec.label} {m.key} run {round_ + 1}: "
-                            f"{time.perf_counter() - t0:.1f} s",
-                            file=sys.stderr,
-                        )
+                        ran = m.run(spec, round_)
+                        took = f"{time.perf_counter() - t0:.1f} s" if ran else "skipped"
+                        print(f"  {spec.label} {m.key} run {round_ + 1}: {took}", file=sys.stderr)
         text = report(bench, sessions, started)
         print(text)
         if options.json:
