@@ -26,7 +26,7 @@ from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 FINISH_TIMEOUT_S = 30.0
 DEFAULT_RATE = 160  # words per minute: calm, clear instructions
 DEFAULT_VOICES = {"en": "gmw/en-us"}
-DRIVER_VERSION = 2  # bump when the way this module drives espeak-ng changes the sound
+DRIVER_VERSION = 3  # bump when the way this module drives espeak-ng changes the sound
 
 
 def load_espeak_library() -> str:
@@ -64,6 +64,9 @@ class Pyttsx3Engine:
         self._voices: list[VoiceInfo] | None = None
         self._voice: str | None = None
         self._completed = False
+        self._cancelled = False
+        self._espeak: Any = None
+        self._driver: Any = None
         self._is_playing: Any = lambda: False
 
     def load(self) -> Pyttsx3Engine:
@@ -77,7 +80,19 @@ class Pyttsx3Engine:
             raise SpeechError(f"cannot start the espeak-ng voice: {err}") from None
         from pyttsx3.drivers import _espeak
 
+        self._espeak = _espeak
         self._is_playing = _espeak.IsPlaying
+        # The driver's stop(), called by every runAndWait, cancels whatever espeak-ng is doing:
+        # note when it does, so a clip spoken around a cancel is never kept.
+        driver = self._driver = self._engine.proxy._driver
+
+        def stop() -> None:
+            if _espeak.IsPlaying():
+                self._cancelled = True
+                driver._stopping = True
+                _espeak.Cancel()
+
+        driver.stop = stop
         self._engine.connect("finished-utterance", self._on_finished)
         self._engine.connect("error", self._on_error)
         return self
@@ -158,20 +173,24 @@ class Pyttsx3Engine:
         # espeak-ng's own thread runs on a moment after the finished event. A runAndWait in
         # that moment makes the driver call espeak_Cancel, which cancels the new utterance
         # and puts the rate back to the value of an earlier one: clips came out 25% fast.
-        # Setting the rate queues a command, which counts as "playing" too. So set the rate
-        # and volume for every clip, then wait until espeak-ng is idle.
+        # Setting the rate queues a command for espeak-ng's thread, and a cancel drops queued
+        # commands. So set the rate and volume for every clip, wait until espeak-ng has taken
+        # them and is idle, and throw away a clip spoken around any cancel. They go to the
+        # driver itself: pyttsx3's proxy holds them back while it thinks it is busy (as it
+        # does from init until the first runAndWait), to send them just before the speech.
         voice, rate, volume = settings
         if voice != self._voice:
-            self._engine.setProperty("voice", voice)
+            self._driver.setProperty("voice", voice)
             self._voice = voice
-        self._engine.setProperty("rate", rate)
-        self._engine.setProperty("volume", volume)
-        self._wait_idle()
+        self._driver.setProperty("rate", rate)
+        self._driver.setProperty("volume", volume)
+        self._settle(rate, int(round(volume * 100, 2)))  # as the driver sets the volume
         target = self._workdir / "clip.wav"
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
         self._finished.clear()
         self._completed = False
+        self._cancelled = False
         self._errors.clear()
         # One clip per runAndWait: the driver keeps only one pending file.
         self._engine.save_to_file(text, str(target))
@@ -181,7 +200,7 @@ class Pyttsx3Engine:
         if self._errors:
             raise SpeechError(f"espeak-ng failed: {self._errors[0]}")
         self._wait_idle()
-        if not self._completed:
+        if self._cancelled or not self._completed:
             return None  # cancelled: say it again
         return _read_wav(target)
 
@@ -189,6 +208,24 @@ class Pyttsx3Engine:
         """Return once espeak-ng has no utterance in progress (or after FINISH_TIMEOUT_S)."""
         deadline = time.monotonic() + FINISH_TIMEOUT_S
         while self._is_playing() and time.monotonic() < deadline:
+            time.sleep(0.0005)
+
+    def _settle(self, rate: int, volume: int) -> None:
+        """Wait until espeak-ng uses this rate and volume and is idle (at most FINISH_TIMEOUT_S).
+
+        pyttsx3's GetParameter leaves out the `current` argument, so the library is called
+        directly: current=1 gives the value in use, set once the queued command has run.
+        """
+        espeak = self._espeak
+        get = espeak.dll.espeak_GetParameter
+        deadline = time.monotonic() + FINISH_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if (
+                not self._is_playing()
+                and get(espeak.RATE, 1) == rate
+                and get(espeak.VOLUME, 1) == volume
+            ):
+                return
             time.sleep(0.0005)
 
 
