@@ -196,3 +196,23 @@ def test_a_voice_keys_clips_by_the_engine_version(
     faster = real_voice(tmp_path, rate=200)
     other = real_voice(tmp_path, id="gmw/en-gb-x-rp")
     assert len({key(voice), key(faster), key(other)}) == 3
+
+
+def test_a_worker_speaks_every_clip_at_the_rate_asked() -> None:
+    """Clips are cached for good, so a clip at the wrong rate would stay wrong: each clip,
+    the first of a fresh worker too, is spoken at its own rate, the same every time."""
+    from guidecast.speech.workers import SpeechPool
+
+    text = "Rest your hands on your knees."
+    rates = [300, 100, 300, 100, 300]
+    got: dict[int, int] = {}
+    with SpeechPool("pyttsx3", 22050, workers=1) as pool:
+        pool.synthesize(
+            [(SpeechRequest(text, rate=rate), "x") for rate in rates],
+            lambda i, clip: got.__setitem__(i, clip.samples),
+        )
+    fast = [got[i] for i, rate in enumerate(rates) if rate == 300]
+    slow = [got[i] for i, rate in enumerate(rates) if rate == 100]
+    assert max(fast) - min(fast) < 0.02 * min(fast), fast
+    assert max(slow) - min(slow) < 0.02 * min(slow), slow
+    assert min(slow) > 2.2 * max(fast)  # 100 wpm against 300 wpm
