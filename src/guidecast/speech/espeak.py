@@ -4,7 +4,10 @@ pyttsx3 2.99's espeak driver is wrapped defensively (see docs/stack-notes in the
 only the last of several queued files is written, so one clip per `runAndWait`; the first
 `runAndWait` may return before the file exists, so we wait for `finished-utterance`; empty text
 hangs forever, so it never reaches the driver; an unknown voice raises nothing, so voices are
-checked against the list first. This module runs inside a worker process, never in the CLI's.
+checked against the list first; each `runAndWait` cancels whatever espeak-ng is still doing
+(which resets the rate), so the rate is set for every clip and settled before speaking, and a
+clip spoken around a cancel is said again. This module runs inside a worker process, never in
+the CLI's.
 """
 
 from __future__ import annotations
