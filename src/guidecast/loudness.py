@@ -17,6 +17,7 @@ import functools
 import math
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -227,7 +228,7 @@ def session_loudness(
     return -0.691 + 10 * math.log10(z[gated].mean())
 
 
-def level(timeline: Timeline, clips: MutableMapping[str, SpeechClip], settings: Loudness) -> float:
+def level(timeline: Timeline, clips: MutableMapping[str, Any], settings: Loudness) -> float:
     """Give the voice one gain for the whole session and limit its peaks, replacing `clips`'
     entries in place (so the speech is never held twice); returns the loudness (LUFS).
 
@@ -264,9 +265,11 @@ def level(timeline: Timeline, clips: MutableMapping[str, SpeechClip], settings: 
     gain_db, loudness = min(tried, key=lambda t: abs(settings.target - t[1]))
     factor = 10 ** (gain_db / 20)
     for text in spoken:
-        clips[text] = SpeechClip(
-            to_pcm(limit(to_float(clips[text].pcm) * factor, ceiling, rate)), rate
-        )
+        original = clips[text]
+        leveled = SpeechClip(to_pcm(limit(to_float(original.pcm) * factor, ceiling, rate)), rate)
+        # A clip kept on disk (speech/spool.py) stays on disk: memory does not grow.
+        replaced = getattr(original, "replaced", None)
+        clips[text] = replaced(leveled) if replaced is not None else leveled
     return loudness
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from guidecast.speech.engine import SpeechClip, SpeechRequest
 
-MAGIC = b"GCCLIP1\0"
-_HEADER = struct.Struct("<8sII32s")  # magic, sample rate, samples, sha256 of the PCM
+MAGIC = b"GCCLIP2\0"
+_HEADER = struct.Struct("<8sII32s")  # magic, sample rate, samples, sha256 of all before and PCM
 SHAPING_VERSION = 1  # bump when guidecast.speech.shaping changes what it makes
 
 
@@ -31,6 +31,13 @@ def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("guidecast", appauthor=False)) / "clips"
+
+
+def _digest(rate: int, samples: int, pcm: bytes) -> bytes:
+    """The checksum of an entry: its sample rate and length as well as its PCM."""
+    digest = hashlib.sha256(MAGIC + struct.pack("<II", rate, samples))
+    digest.update(pcm)
+    return digest.digest()
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class ClipCache:
             if (
                 magic == MAGIC
                 and len(pcm) == samples * 2
-                and hashlib.sha256(pcm).digest() == digest
+                and _digest(rate, samples, pcm) == digest
                 and rate > 0
             ):
                 return SpeechClip(pcm=pcm, sample_rate=rate)
@@ -78,12 +85,17 @@ class ClipCache:
             path.unlink()
         return None
 
-    def put(self, key: str, clip: SpeechClip) -> None:
-        """Store a clip atomically. A cache that cannot be written only costs speed."""
+    def put(self, key: str, clip: SpeechClip) -> SpeechClip:
+        """Store a clip atomically, and return the clip the cache holds for `key`.
+
+        The first clip stored for a key stays: a build that made the same clip at the same
+        time gets the stored one back and uses it, so concurrent builds of one routine agree
+        to the sample (espeak-ng's clips can differ by a few milliseconds from run to run).
+        A cache that cannot be written only costs speed: the clip given is returned.
+        """
         path = self._path(key)
-        header = _HEADER.pack(
-            MAGIC, clip.sample_rate, clip.samples, hashlib.sha256(clip.pcm).digest()
-        )
+        digest = _digest(clip.sample_rate, clip.samples, clip.pcm)
+        header = _HEADER.pack(MAGIC, clip.sample_rate, clip.samples, digest)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
@@ -91,13 +103,23 @@ class ClipCache:
                 with os.fdopen(fd, "wb") as out:
                     out.write(header)
                     out.write(clip.pcm)
-                os.replace(tmp, path)
-            except BaseException:
+                for _ in range(3):
+                    try:
+                        os.link(tmp, path)  # fails if an entry is there: never replaces one
+                        return clip
+                    except FileExistsError:
+                        stored = self.get(key)  # removes a damaged entry
+                        if stored is not None:
+                            return stored
+                    except OSError:  # no hard links on this file system
+                        os.replace(tmp, path)
+                        return clip
+            finally:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                raise
         except OSError:
             pass
+        return clip
 
     def info(self) -> CacheInfo:
         entries = 0
