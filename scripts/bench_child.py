@@ -54,6 +54,7 @@ def _session(routine_path: str, sets: list[str]):
 
 
 def run_cli(args: list[str]) -> dict:
+    from guidecast.cli import main
 
     sys.argv = ["guidecast", *args]
     start = time.perf_counter()
