@@ -9,7 +9,9 @@ the same voice and the same MP3 settings (22.05 kHz mono, 64 kbps, lameenc quali
 - speech synthesis alone, cold (what a cold build spends speaking);
 - the floor: lameenc alone, encoding the session's final PCM (rendered beforehand);
 - a pydub baseline: the same clips joined with `seg = seg + silence + clip` and exported as MP3
-  with ffmpeg (from the imageio-ffmpeg wheel), with the same bitrate and LAME quality.
+  with ffmpeg (from the imageio-ffmpeg wheel), with the same bitrate and LAME quality;
+- guidecast play on the null device, cold cache and warm: how soon the first audio and the
+  first speech come, as play reports them, and from the launch of the process.
 
 Every measurement runs in a process of its own (scripts/bench_child.py), so its wall time and
 peak RSS are its own; speech workers (and pydub's ffmpeg) are reported apart from the main
@@ -177,11 +179,13 @@ class Bench:
                 resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
         log = self.work / "child.log"
+        env["BENCH_LAUNCHED"] = repr(time.monotonic())  # for play: seconds from the launch
         start = time.perf_counter()
         with open(log, "w") as err:
             process = subprocess.Popen(
                 [self.python, str(CHILD), kind, *args],
                 env=env,
+                stdin=subprocess.DEVNULL,  # no terminal: no keys, and play's plain view
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 preexec_fn=limit if limit_bytes else None,
@@ -320,6 +324,27 @@ class Bench:
         result.note = f"assembly {data['assembly']:.1f} s of it"
         return result
 
+    def play(self, which: str) -> Callable[[SessionSpec, int], Result]:
+        """`guidecast play ROUTINE --device null`, quit once the first speech is heard; cold:
+        an empty cache, warm: the cache of the cold build."""
+
+        def run(spec: SessionSpec, round_: int) -> Result:
+            cache = self.fresh_cache() if which == "cold" else self.warm_cache[spec.key]
+            wall, data = self.child("play", [str(spec.routine)], cache)
+            if which == "cold":
+                shutil.rmtree(cache, ignore_errors=True)
+            result = self.record(spec, f"play-{which}", wall, data)
+            for key in ("first_speech", "launch_audio", "launch_speech"):
+                result.extra.setdefault(f"{key}s", []).append(data[key])
+            best = {k: min(result.extra[f"{k}s"]) for k in ("first_speech", "launch_audio")}
+            result.note = (
+                f"first speech {best['first_speech']:.3f} s; from launch: audio "
+                f"{best['launch_audio']:.3f} s, speech {min(result.extra['launch_speechs']):.3f} s"
+            )
+            return result
+
+        return run
+
     def measurements(self) -> list[Measurement]:
         return [
             Measurement("cold", "guidecast build, cold (empty cache)", "wall", self.cold),
@@ -335,7 +360,8 @@ class Bench:
             Measurement(
                 "pydub", "pydub baseline: seg + clip, export", "timed", self.pydub, lambda s: 1
             ),
-            Measurement("play", "play: first audio", "wall", lambda spec, r: None, lambda s: 0),
+            Measurement("play-cold", "play: first audio, cold cache", "timed", self.play("cold")),
+            Measurement("play-warm", "play: first audio, warm cache", "timed", self.play("warm")),
         ]
 
 
@@ -491,6 +517,16 @@ def targets(sessions: list[SessionSpec]) -> list[Target]:
                 lambda v: f"{v:.0f} MB",
             )
         )
+    for key in keys:
+        found.append(
+            Target(
+                f"{labels[key]} play, cold cache: first audio within 0.3 s",
+                lambda b, k=key: _time(b, k, "play-cold"),
+                0.3,
+                False,
+                lambda v: f"{v:.3f} s",
+            )
+        )
     return found
 
 
@@ -523,12 +559,6 @@ def report(bench: Bench, sessions: list[SessionSpec], started: str) -> str:
     for spec in sessions:
         for m in bench.measurements():
             result = bench.results.get((spec.key, m.key))
-            if m.key == "play":
-                lines.append(
-                    f"{spec.label:<8} {m.title:<38} {'n/a':>8} {'':>9} {'':>9}  "
-                    "guidecast play not built yet"
-                )
-                continue
             if result is None or not result.walls:
                 note = result.note if result else "not measured"
                 lines.append(f"{spec.label:<8} {m.title:<38} {'-':>8} {'':>9} {'':>9}  {note}")
@@ -547,8 +577,10 @@ def report(bench: Bench, sessions: list[SessionSpec], started: str) -> str:
         "",
         "time s: wall time of the whole command for guidecast builds; for the others, the",
         "measured part only (speech: plan with an empty cache; floor: lameenc calls only;",
-        "pydub: assembly and export, without loading the clips). children: the largest child",
-        "process (speech workers; ffmpeg for pydub), not counted in main RSS.",
+        "pydub: assembly and export, without loading the clips; play: from the command's start",
+        "to the first audio on the null device, as guidecast play reports it, at speed 1, quit",
+        "once the first speech is heard). children: the largest child process (speech workers;",
+        "ffmpeg for pydub), not counted in main RSS.",
         "",
     ]
     header = f"{'target':<58} {'measured':>14} {'limit':>9}  result"
@@ -563,7 +595,6 @@ def report(bench: Bench, sessions: list[SessionSpec], started: str) -> str:
         lines.append(
             f"{target.title:<58} {target.show(value):>14} {limit:>9}  {'PASS' if ok else 'FAIL'}"
         )
-    lines.append(f"{'play: first audio':<58} {'n/a':>14} {'':>9}  guidecast play not built yet")
     return "\n".join(lines)
 
 

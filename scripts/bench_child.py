@@ -14,6 +14,8 @@ Kinds:
   render ROUTINE PCM [SET...]    write the session's final PCM to a raw file (preparation)
   floor PCM RATE                 lameenc alone on that PCM, same settings as guidecast
   pydub ROUTINE MP3 [SET...]     the same clips joined as typical pydub code does, then exported
+  play ROUTINE                   `guidecast play ROUTINE --device null`, in this process, quit
+                                 once the first speech is heard: how soon sound and speech came
 """
 
 from __future__ import annotations
@@ -168,6 +170,46 @@ def run_pydub(routine_path: str, mp3_path: str, sets: list[str]) -> dict:
     }
 
 
+def run_play(routine_path: str) -> dict:
+    """`guidecast play ROUTINE --device null` as the command runs it, at speed 1, quit (as the
+    `q` key does) once the first spoken line has been handed to the device.
+
+    The figures are the player's own (`first_audio` and `first_speech`, monotonic seconds),
+    measured from the command's start as `guidecast play` reports them, and from the moment
+    scripts/bench.py launched this process ($BENCH_LAUNCHED, monotonic: the same clock system
+    wide on Linux), which adds Python's start-up and the imports.
+    """
+    import guidecast.view
+    from guidecast.play import handle_key
+
+    players = []
+
+    class QuitAfterFirstSpeech(guidecast.view.PlainView):
+        def __init__(self, player, device, out=None) -> None:
+            super().__init__(player, device, out)
+            players.append(player)
+
+        def event(self, event) -> None:
+            super().event(event)
+            if event.kind == "cue" and event.cue is not None and event.cue.text is not None:
+                handle_key(self.player, "q")
+
+    guidecast.view.PlainView = QuitAfterFirstSpeech  # the view the command uses without a tty
+    result = run_cli(["play", routine_path, "--device", "null"])
+    player = players[0]
+    if player.first_audio is None or player.first_speech is None:
+        raise SystemExit("play stopped before the first speech")
+    launched = float(os.environ.get("BENCH_LAUNCHED", "nan"))
+    result.update(
+        timed=player.first_audio - player.started,
+        first_speech=player.first_speech - player.started,
+        launch_audio=player.first_audio - launched,
+        launch_speech=player.first_speech - launched,
+        waited_for_speech=player.waited_for_speech,
+    )
+    return result
+
+
 _SCALE = 1 if sys.platform.startswith("linux") else 1 / 1024  # macOS reports bytes
 
 
@@ -195,6 +237,8 @@ def main(argv: list[str]) -> int:
         result = run_floor(args[0], int(args[1]))
     elif kind == "pydub":
         result = run_pydub(args[0], args[1], args[2:])
+    elif kind == "play":
+        result = run_play(args[0])
     else:
         raise SystemExit(f"unknown measurement kind {kind!r}")
     result["rss_self_kb"] = _peak_rss_kb()
