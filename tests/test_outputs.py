@@ -445,3 +445,35 @@ def test_ffprobe_shows_the_chapters_in_order(built: tuple[Path, dict]) -> None:
     assert [c["tags"]["title"] for c in shown] == [c["title"] for c in manifest["chapters"]]
     for chapter, want in zip(shown, manifest["chapters"], strict=True):
         assert float(chapter["start_time"]) == pytest.approx(want["start_s"], abs=MS)
+
+
+def test_more_chapters_than_one_table_of_contents_holds(tmp_path: Path) -> None:
+    """A CTOC counts its entries in one byte: 600 chapters need sub-tables, still in order."""
+    # Half-second chapters: ffmpeg's export shifts chapters by the encoder delay (0.14 s at
+    # 8 kHz) and drops one that would end before zero.
+    from guidecast.chapters import Chapter
+    from guidecast.mp3 import Mp3Stream
+    from guidecast.tags import TrackInfo, write_tags
+
+    rate, count = 8000, 600
+    path = tmp_path / "long.mp3"
+    with path.open("wb") as out:
+        stream = Mp3Stream(out, rate, 32)
+        stream.write(bytes(2 * rate * count // 2))
+        stream.close()
+    chapters = tuple(
+        Chapter(f"Step {i}", i * rate // 2, (i + 1) * rate // 2) for i in range(count)
+    )
+    write_tags(path, TrackInfo("Long", count / 2, chapters=chapters, sample_rate=rate))
+    tags = ID3(path)
+    top = [t for t in tags.getall("CTOC") if t.flags & 2]
+    assert len(top) == 1
+    listed = [
+        child
+        for part in top[0].child_element_ids
+        for child in tags[f"CTOC:{part}"].child_element_ids
+    ]
+    assert listed == [f"chp{i:04d}" for i in range(count)]
+    assert chap_frames_in_file_order(path) == listed
+    if ffmpeg():
+        assert ffmpeg_chapter_titles(path) == [c.title for c in chapters]

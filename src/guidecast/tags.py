@@ -41,6 +41,7 @@ ARTIST = "guidecast"
 ALBUM = "guidecast sessions"
 NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: players seek by time
 PAD_OWNER = "guidecast:pad"
+MAX_TOC_ENTRIES = 255
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,24 @@ def _add_chapters(tags: ID3, chapters: tuple[Chapter, ...], sample_rate: int) ->
                 ],
             )
         )
-    tags.add(
-        CTOC(
-            element_id="toc",
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=ids,
-            sub_frames=[TIT2(encoding=Encoding.UTF16, text=["Steps"])],
-        )
+    if len(ids) <= MAX_TOC_ENTRIES:
+        tags.add(_toc("toc", CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, ids, "Steps"))
+        return
+    # A table of contents lists at most 255 entries (a one-byte count): a long session gets
+    # a top-level table of sub-tables, each of up to 255 chapters, all in order.
+    parts = []
+    for number, first in enumerate(range(0, len(ids), MAX_TOC_ENTRIES), 1):
+        part = f"toc{number:03d}"
+        parts.append(part)
+        chunk = ids[first : first + MAX_TOC_ENTRIES]
+        tags.add(_toc(part, CTOCFlags.ORDERED, chunk, f"Steps, part {number}"))
+    tags.add(_toc("toc", CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, parts, "Steps"))
+
+
+def _toc(element: str, flags: int, children: list[str], title: str) -> CTOC:
+    return CTOC(
+        element_id=element,
+        flags=flags,
+        child_element_ids=children,
+        sub_frames=[TIT2(encoding=Encoding.UTF16, text=[title])],
     )
