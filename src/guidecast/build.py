@@ -35,6 +35,7 @@ from guidecast.page import page_name, write_page
 from guidecast.render import stream_pcm
 from guidecast.routine import Routine, VoiceSettings
 from guidecast.script import Script, make_script
+from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.tags import ALBUM, ARTIST, TrackInfo, write_tags
 from guidecast.timeline import Timeline, build_timeline
@@ -176,11 +177,11 @@ class _Target:
     meta: Metadata
 
 
-def level_session(session: Session, loudness: Loudness) -> Session:
+def level_session(session: Session, loudness: Loudness, cache: ClipCache | None = None) -> Session:
     """The session with its voice at the target loudness and its peaks limited.
 
     The session's clips are replaced in place: the session given is leveled too."""
-    measured = level(session.timeline, session.clips, loudness)  # levels the clips in place
+    measured = level(session.timeline, session.clips, loudness, cache)  # in place
     return replace(session, loudness=measured)
 
 
@@ -380,7 +381,7 @@ def build(
     voice = voice or voice_for(routine, pacing, audio.sample_rate)
     try:
         session = plan(routine, pacing, voice, progress)
-        session = level_session(session, audio.loudness)
+        session = level_session(session, audio.loudness, voice.cache)
         files = write_session(session, out_dir, audio, progress, extras)
     finally:
         if own_voice:

@@ -14,14 +14,16 @@ memory of a build).
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from guidecast.sounds import sound_pcm
+from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SpeechClip
 from guidecast.timeline import Timeline
 
@@ -38,8 +40,12 @@ OVERSAMPLE = 4  # true peak: BS.1770 asks for at least 4x at 48 kHz
 INTERPOLATION_TAPS = 8  # each side: windowed-sinc interpolation for the oversampled peaks
 PROFILE_STRIDE = 32  # samples between points of a clip's stored energy profile
 TYPICAL_LUFS = -21.0  # espeak-ng, and the neural engines (leveled to it), as they speak
-LIVE_LIMITER_ALLOWANCE = 0.6  # dB: what the limiter typically takes back at -16 LUFS
+LIMITER_ALLOWANCE_DB = 0.4  # what the limiter typically takes back from espeak-ng at -16 LUFS
+LIVE_LIMITER_ALLOWANCE = LIMITER_ALLOWANCE_DB
 LIMITER_SLOPE = 0.5  # about how many dB louder each dB of gain makes espeak once limited
+GAIN_STEP_DB = 0.1  # gains are chosen in these steps, so rebuilds reuse cached clips
+LOUDNESS_TOLERANCE = 0.25  # LU from the target before a second pass corrects the gain
+LEVEL_VERSION = 1  # bump when the limiter or the meter changes what they make
 
 
 @dataclass(frozen=True)
@@ -228,49 +234,78 @@ def session_loudness(
     return -0.691 + 10 * math.log10(z[gated].mean())
 
 
-def level(timeline: Timeline, clips: MutableMapping[str, Any], settings: Loudness) -> float:
+def level(
+    timeline: Timeline,
+    clips: MutableMapping[str, Any],
+    settings: Loudness,
+    cache: ClipCache | None = None,
+) -> float:
     """Give the voice one gain for the whole session and limit its peaks, replacing `clips`'
-    entries in place (so the speech is never held twice); returns the loudness (LUFS).
+    entries in place (a clip kept on disk stays on disk); returns the loudness (LUFS).
 
-    The gain is measured, applied and limited, then measured again and corrected, since the
-    limiter takes a little loudness from the peaks it lowers. Clips are processed one at a
-    time and only compact energy profiles are kept, so memory stays small.
+    The gain is chosen from the session's loudness as spoken, plus what the limiter typically
+    takes back, in steps of GAIN_STEP_DB: a rebuild after a pacing change lands on the same
+    gain, and takes every leveled clip (and every energy profile) from the cache. One more
+    pass corrects the gain when the result is further than LOUDNESS_TOLERANCE from the target.
     """
     rate = timeline.sample_rate
-    spoken = {cue.text for cue in timeline.cues if cue.text}
+    spoken = sorted({cue.text for cue in timeline.cues if cue.text})
     sounds = {cue.sound for cue in timeline.cues if cue.sound}
     sound_profiles = {s: energy_profile(to_float(sound_pcm(s, rate)), rate) for s in sounds}
-    profiles = {t: energy_profile(to_float(clips[t].pcm), rate) for t in spoken}
+    originals = {text: clips[text] for text in spoken}
+    digests = {text: hashlib.sha256(originals[text].pcm).hexdigest() for text in spoken}
+
+    def profile_of(key: str, signal: Callable[[], np.ndarray]) -> np.ndarray:
+        stored = cache.get_blob(key) if cache is not None else None
+        if stored is not None:
+            return np.frombuffer(stored, dtype="<f8")
+        profile = energy_profile(signal(), rate)
+        if cache is not None:
+            cache.put_blob(key, profile.astype("<f8").tobytes())
+        return profile
+
+    profiles = {
+        text: profile_of(
+            _key("profile", digests[text], rate), lambda t=text: to_float(originals[t].pcm)
+        )
+        for text in spoken
+    }
     loudness = session_loudness(timeline, profiles, sound_profiles)
     if settings.target is None or not math.isfinite(loudness):
         return loudness
     ceiling = settings.ceiling - ENCODER_MARGIN_DB
-    gain_db = settings.target - loudness
-    tried: list[tuple[float, float]] = []  # (gain, loudness after limiting)
-    for _ in range(4):
-        factor = 10 ** (gain_db / 20)
+    gain_db = _step(settings.target - loudness + LIMITER_ALLOWANCE_DB)
+    leveled: dict[str, Any] = {}
+    for attempt in range(2):
         for text in spoken:
-            signal = limit(to_float(clips[text].pcm) * factor, ceiling, rate)
-            profiles[text] = energy_profile(signal, rate)
+            key = _key("level", digests[text], rate, f"{gain_db:.2f}", f"{ceiling:.2f}")
+            clip = cache.get(key) if cache is not None else None
+            if clip is None:
+                factor = 10 ** (gain_db / 20)
+                signal = limit(to_float(originals[text].pcm) * factor, ceiling, rate)
+                clip = SpeechClip(to_pcm(signal), rate)
+                if cache is not None:
+                    clip = cache.put(key, clip)
+            profiles[text] = profile_of(_key("profile", key, rate), lambda c=clip: to_float(c.pcm))
+            # A clip kept on disk (speech/spool.py) stays on disk: memory does not grow.
+            replaced = getattr(originals[text], "replaced", None)
+            leveled[text] = replaced(clip) if replaced is not None else clip
         loudness = session_loudness(timeline, profiles, sound_profiles)
-        tried.append((gain_db, loudness))
-        if abs(settings.target - loudness) < 0.05:
+        miss = settings.target - loudness
+        if attempt or abs(miss) <= LOUDNESS_TOLERANCE:
             break
-        if len(tried) == 1:
-            gain_db += (settings.target - loudness) / LIMITER_SLOPE
-        else:  # secant through the last two tries
-            (g0, l0), (g1, l1) = tried[-2:]
-            slope = (l1 - l0) / (g1 - g0) if g1 != g0 else LIMITER_SLOPE
-            gain_db = g1 + (settings.target - l1) / min(1.0, max(slope, 0.2))
-    gain_db, loudness = min(tried, key=lambda t: abs(settings.target - t[1]))
-    factor = 10 ** (gain_db / 20)
-    for text in spoken:
-        original = clips[text]
-        leveled = SpeechClip(to_pcm(limit(to_float(original.pcm) * factor, ceiling, rate)), rate)
-        # A clip kept on disk (speech/spool.py) stays on disk: memory does not grow.
-        replaced = getattr(original, "replaced", None)
-        clips[text] = replaced(leveled) if replaced is not None else leveled
+        gain_db = _step(gain_db + miss / LIMITER_SLOPE)
+    clips.update(leveled)
     return loudness
+
+
+def _step(gain_db: float) -> float:
+    return round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB
+
+
+def _key(*parts: object) -> str:
+    material = ":".join(str(p) for p in ("guidecast-level", LEVEL_VERSION, *parts))
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def level_live(clip: SpeechClip, settings: Loudness | None = None) -> SpeechClip:

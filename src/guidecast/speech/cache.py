@@ -20,6 +20,7 @@ from pathlib import Path
 from guidecast.speech.engine import SpeechClip, SpeechRequest
 
 MAGIC = b"GCCLIP2\0"
+BLOB_MAGIC = b"GCBLOB1\0"
 _HEADER = struct.Struct("<8sII32s")  # magic, sample rate, samples, sha256 of all before and PCM
 SHAPING_VERSION = 1  # bump when guidecast.speech.shaping changes what it makes
 
@@ -120,6 +121,35 @@ class ClipCache:
         except OSError:
             pass
         return clip
+
+    def get_blob(self, key: str) -> bytes | None:
+        """Derived data stored beside the clips (such as a loudness profile), checked."""
+        path = self.root / key[:2] / f"{key}.blob"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        digest, payload = data[:32], data[32:]
+        if len(data) >= 32 and hashlib.sha256(BLOB_MAGIC + payload).digest() == digest:
+            return payload
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+
+    def put_blob(self, key: str, payload: bytes) -> None:
+        """Store derived data atomically; a cache that cannot be written only costs speed."""
+        path = self.root / key[:2] / f"{key}.blob"
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".blob")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(hashlib.sha256(BLOB_MAGIC + payload).digest())
+                    out.write(payload)
+                os.replace(tmp, path)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def info(self) -> CacheInfo:
         entries = 0
