@@ -220,6 +220,7 @@ class LiveShow:
 
     def _run(self) -> None:
         try:
+            self._level_ahead()
             self._speak(self._first)
             if self._needs_settling and self._settled is None:
                 self._settle(cached_only=False)
@@ -232,14 +233,21 @@ class LiveShow:
             with self._lock:
                 self._changed.notify_all()
 
+    def _level_ahead(self) -> None:
+        """Level the clips already here in the order they are heard, ahead of the player."""
+        for text, _ in self._first + self._later:
+            clip = self.clips.get(text)
+            if isinstance(clip, _Leveled):
+                clip.pcm  # noqa: B018 - computes and keeps the leveled PCM
+
     def _key(self, text: str) -> str:
         voice = self.voice
         return voice.cache.key(voice.engine, self._version, voice.request(text), self.sample_rate)
 
     def _add(self, text: str, clip: SpeechClip) -> None:
-        clip = level_live(clip)  # before the lock: the player never waits for the limiter
+        leveled = _Leveled(clip)  # leveled on first use: taking 200 cached clips stays instant
         with self._lock:
-            self.clips[text] = clip
+            self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples
 
     def _from_cache(self, texts: Texts) -> Texts:
@@ -324,3 +332,26 @@ def _unique(texts: Texts) -> Texts:
             seen.add(text)
             result.append((text, label))
     return result
+
+
+class _Leveled:
+    """A clip whose PCM is leveled (loudness.level_live) the first time it is read.
+
+    Same length as the clip: the limiter never changes a clip's length."""
+
+    __slots__ = ("_clip", "_lock", "_pcm", "sample_rate", "samples")
+
+    def __init__(self, clip: SpeechClip) -> None:
+        self._clip = clip
+        self._pcm: bytes | None = None
+        self._lock = threading.Lock()
+        self.samples = clip.samples
+        self.sample_rate = clip.sample_rate
+
+    @property
+    def pcm(self) -> bytes:
+        with self._lock:
+            if self._pcm is None:
+                self._pcm = level_live(self._clip).pcm
+                self._clip = None  # type: ignore[assignment]
+            return self._pcm

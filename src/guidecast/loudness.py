@@ -16,7 +16,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
 from collections.abc import Callable, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,19 +119,30 @@ def _kernel_spectrum(rate: int, size: int) -> np.ndarray:
 
 
 def to_float(pcm: bytes) -> np.ndarray:
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+    # float32: ample for levels (24-bit precision over 16-bit audio), half the memory
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) * np.float32(1 / 32768)
 
 
 def to_pcm(signal: np.ndarray) -> bytes:
     return np.clip(np.round(signal * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
+FFT_BLOCK = 1 << 14  # samples per FFT in the K-weighting convolution: memory stays small
+
+
 def k_energy(signal: np.ndarray, rate: int) -> np.ndarray:
-    """The K-weighted signal, squared: what BS.1770 averages (includes the filter's tail)."""
-    length = len(signal) + len(k_weighting_response(rate)) - 1
-    size = 1 << (length - 1).bit_length()
-    weighted = np.fft.irfft(np.fft.rfft(signal, size) * _kernel_spectrum(rate, size), size)
-    weighted = weighted[:length]
+    """The K-weighted signal, squared: what BS.1770 averages (includes the filter's tail).
+
+    An overlap-add convolution in blocks, so a long clip never needs one huge FFT."""
+    response = k_weighting_response(rate)
+    size = max(FFT_BLOCK, 1 << (2 * len(response) - 1).bit_length())
+    step = size - len(response) + 1
+    spectrum = _kernel_spectrum(rate, size)
+    weighted = np.zeros(len(signal) + len(response) - 1, dtype=np.float32)
+    for start in range(0, len(signal), step):
+        block = np.fft.irfft(np.fft.rfft(signal[start : start + step], size) * spectrum, size)
+        end = min(len(weighted), start + size)
+        weighted[start:end] += block[: end - start]
     return weighted * weighted
 
 
@@ -153,7 +166,7 @@ def _sliding_min(values: np.ndarray, width: int) -> np.ndarray:
     half = width // 2
     total = len(values) + 2 * half
     total += -total % width
-    padded = np.ones(total)
+    padded = np.ones(total, dtype=values.dtype)
     padded[half : half + len(values)] = values
     blocks = padded.reshape(-1, width)
     prefix = np.minimum.accumulate(blocks, axis=1).ravel()
@@ -164,9 +177,12 @@ def _sliding_min(values: np.ndarray, width: int) -> np.ndarray:
 
 def _centered_mean(values: np.ndarray, width: int) -> np.ndarray:
     half = width // 2
-    padded = np.concatenate([np.ones(half), values, np.ones(half)])
-    sums = np.concatenate([[0.0], np.cumsum(padded)])
-    return (sums[width:] - sums[:-width]) / width
+    padded = np.ones(len(values) + 2 * half, dtype=np.float64)  # sums need float64
+    padded[half : half + len(values)] = values
+    sums = np.zeros(len(padded) + 1)
+    np.cumsum(padded, out=sums[1:])
+    del padded
+    return ((sums[width:] - sums[:-width]) / width).astype(values.dtype)
 
 
 def limit(
@@ -196,7 +212,7 @@ def energy_profile(signal: np.ndarray, rate: int) -> np.ndarray:
     under a millisecond), at 1/32 of the memory of the filtered signal.
     """
     energy = k_energy(signal, rate)
-    padded = np.zeros(len(energy) + (-len(energy) % PROFILE_STRIDE))
+    padded = np.zeros(len(energy) + (-len(energy) % PROFILE_STRIDE), dtype=np.float64)
     padded[: len(energy)] = energy
     sums = padded.reshape(-1, PROFILE_STRIDE).sum(axis=1)
     return np.concatenate([[0.0], np.cumsum(sums)])
@@ -264,37 +280,49 @@ def level(
             cache.put_blob(key, profile.astype("<f8").tobytes())
         return profile
 
-    profiles = {
-        text: profile_of(
-            _key("profile", digests[text], rate), lambda t=text: to_float(originals[t].pcm)
+    def original_profile(text: str) -> np.ndarray:
+        return profile_of(
+            _key("profile", digests[text], rate), lambda: to_float(originals[text].pcm)
         )
-        for text in spoken
-    }
-    loudness = session_loudness(timeline, profiles, sound_profiles)
-    if settings.target is None or not math.isfinite(loudness):
-        return loudness
-    ceiling = settings.ceiling - ENCODER_MARGIN_DB
-    gain_db = _step(settings.target - loudness + LIMITER_ALLOWANCE_DB)
-    leveled: dict[str, Any] = {}
-    for attempt in range(2):
-        for text in spoken:
+
+    # numpy's FFTs and convolutions release the GIL: clips are worked on side by side.
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        profiles = dict(zip(spoken, pool.map(original_profile, spoken), strict=True))
+        loudness = session_loudness(timeline, profiles, sound_profiles)
+        if settings.target is None or not math.isfinite(loudness):
+            return loudness
+        ceiling = settings.ceiling - ENCODER_MARGIN_DB
+        gain_db = _step(settings.target - loudness + LIMITER_ALLOWANCE_DB)
+
+        def leveled_clip(text: str) -> tuple[Any, np.ndarray]:
             key = _key("level", digests[text], rate, f"{gain_db:.2f}", f"{ceiling:.2f}")
             clip = cache.get(key) if cache is not None else None
+            signal = None
             if clip is None:
                 factor = 10 ** (gain_db / 20)
                 signal = limit(to_float(originals[text].pcm) * factor, ceiling, rate)
                 clip = SpeechClip(to_pcm(signal), rate)
                 if cache is not None:
                     clip = cache.put(key, clip)
-            profiles[text] = profile_of(_key("profile", key, rate), lambda c=clip: to_float(c.pcm))
+            made = clip
+            profile = profile_of(
+                _key("profile", key, rate),
+                lambda: signal if signal is not None else to_float(made.pcm),
+            )
             # A clip kept on disk (speech/spool.py) stays on disk: memory does not grow.
             replaced = getattr(originals[text], "replaced", None)
-            leveled[text] = replaced(clip) if replaced is not None else clip
-        loudness = session_loudness(timeline, profiles, sound_profiles)
-        miss = settings.target - loudness
-        if attempt or abs(miss) <= LOUDNESS_TOLERANCE:
-            break
-        gain_db = _step(gain_db + miss / LIMITER_SLOPE)
+            return (replaced(clip) if replaced is not None else clip), profile
+
+        leveled: dict[str, Any] = {}
+        for attempt in range(2):
+            for text, (clip, profile) in zip(spoken, pool.map(leveled_clip, spoken), strict=True):
+                leveled[text] = clip
+                profiles[text] = profile
+            loudness = session_loudness(timeline, profiles, sound_profiles)
+            miss = settings.target - loudness
+            if attempt or abs(miss) <= LOUDNESS_TOLERANCE:
+                break
+            gain_db = _step(gain_db + miss / LIMITER_SLOPE)
     clips.update(leveled)
     return loudness
 
