@@ -234,8 +234,10 @@ class LiveShow:
                 self._changed.notify_all()
 
     def _level_ahead(self) -> None:
-        """Level the clips already here in the order they are heard, ahead of the player."""
-        for text, _ in self._first + self._later:
+        """Level the first clips already here, in the order they are heard, so a warm start
+        plays at once; the rest are leveled as they come up (keeping them all leveled in
+        memory would cost hundreds of MB for a long session)."""
+        for text, _ in (self._first + self._later)[:LEVEL_AHEAD]:
             clip = self.clips.get(text)
             if isinstance(clip, _Leveled):
                 clip.pcm  # noqa: B018 - computes and keeps the leveled PCM
@@ -332,6 +334,9 @@ def _unique(texts: Texts) -> Texts:
             seen.add(text)
             result.append((text, label))
     return result
+
+
+LEVEL_AHEAD = 24  # clips leveled before they are needed
 
 
 class _Leveled:

@@ -40,7 +40,7 @@ BIN_S = 0.1  # gating blocks are 400 ms, every 100 ms
 HOLD_S = 0.008  # limiter look-ahead and hold: long enough not to ripple at voice pitch
 OVERSAMPLE = 4  # true peak: BS.1770 asks for at least 4x at 48 kHz
 INTERPOLATION_TAPS = 8  # each side: windowed-sinc interpolation for the oversampled peaks
-PROFILE_STRIDE = 32  # samples between points of a clip's stored energy profile
+PROFILE_STRIDE = 128  # samples between points of a clip's energy profile (6 ms at 22 kHz)
 TYPICAL_LUFS = -21.0  # espeak-ng, and the neural engines (leveled to it), as they speak
 LIMITER_ALLOWANCE_DB = 0.4  # what the limiter typically takes back from espeak-ng at -16 LUFS
 LIVE_LIMITER_ALLOWANCE = LIMITER_ALLOWANCE_DB
@@ -146,13 +146,36 @@ def k_energy(signal: np.ndarray, rate: int) -> np.ndarray:
     return weighted * weighted
 
 
-def true_peak_envelope(signal: np.ndarray) -> np.ndarray:
-    """For each sample, the largest magnitude at it or in the 4x-oversampled points after it."""
+def true_peak_envelope(signal: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """For each sample, the largest magnitude at it or in the 4x-oversampled points after it.
+
+    With `floor`, points between samples are only worked out next to a sample of at least
+    `floor`: a band-limited signal's interpolated peak stays within a few dB of its samples,
+    so with a floor 6 dB under the ceiling nothing that matters is missed, at a fraction of
+    the work (speech spends most of its time far under its peaks).
+    """
     single = signal.astype(np.float32)  # peaks need no more precision: twice as fast
     envelope = np.abs(single)
-    for taps in _interpolators():  # short kernels: direct convolution beats an FFT here
-        between = np.convolve(single, taps)[INTERPOLATION_TAPS : INTERPOLATION_TAPS + len(signal)]
-        np.maximum(envelope, np.abs(between), out=envelope)
+    kernels = _interpolators()
+    if floor <= 0:
+        for taps in kernels:  # short kernels: direct convolution beats an FFT here
+            between = np.convolve(single, taps)[
+                INTERPOLATION_TAPS : INTERPOLATION_TAPS + len(signal)
+            ]
+            np.maximum(envelope, np.abs(between), out=envelope)
+        return envelope
+    loud = envelope >= floor
+    loud[:-1] |= loud[1:]  # the point after a sample depends on the next sample too
+    where = np.flatnonzero(loud)
+    if len(where) == 0:
+        return envelope
+    padded = np.zeros(len(single) + 2 * INTERPOLATION_TAPS, dtype=np.float32)
+    padded[INTERPOLATION_TAPS : INTERPOLATION_TAPS + len(single)] = single
+    # windows[i] holds the samples around `where[i]`, oldest last, as np.convolve uses them
+    offsets = np.arange(2 * INTERPOLATION_TAPS, -1, -1)
+    windows = padded[where[:, None] + offsets]
+    between = np.abs(windows @ kernels.T).max(axis=1)
+    envelope[where] = np.maximum(envelope[where], between)
     return envelope
 
 
@@ -195,9 +218,9 @@ def limit(
     peak arrives (look-ahead) and recovers after it, without clipping the waveform.
     `envelope` is `true_peak_envelope(signal)` when the caller has it already.
     """
-    if envelope is None:
-        envelope = true_peak_envelope(signal)
     ceiling = 10 ** (ceiling_db / 20)
+    if envelope is None:
+        envelope = true_peak_envelope(signal, floor=ceiling / 2)
     if envelope.max() <= ceiling:
         return signal
     needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
@@ -218,6 +241,11 @@ def energy_profile(signal: np.ndarray, rate: int) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(sums)])
 
 
+@functools.lru_cache(maxsize=8)
+def _points(count: int) -> np.ndarray:
+    return np.arange(count, dtype=np.float64)
+
+
 def session_loudness(
     timeline: Timeline,
     profiles: Mapping[str, np.ndarray],
@@ -233,8 +261,9 @@ def session_loudness(
         span = (len(profile) - 1) * PROFILE_STRIDE
         first, last = cue.start // bin_size, (cue.start + span) // bin_size + 1
         edges = np.arange(first, last + 1) * bin_size - cue.start
-        index = np.clip(np.rint(edges / PROFILE_STRIDE).astype(np.int64), 0, len(profile) - 1)
-        bins[first:last] += np.diff(profile[index])
+        # the cumulative energy at each bin edge, taken as even within a stride
+        at_edges = np.interp(edges / PROFILE_STRIDE, _points(len(profile)), profile)
+        bins[first:last] += np.diff(at_edges)
     blocks = round((timeline.length / rate - 4 * BIN_S) / BIN_S) + 1
     if blocks < 1:
         return -math.inf
