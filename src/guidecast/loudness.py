@@ -241,9 +241,46 @@ def energy_profile(signal: np.ndarray, rate: int) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(sums)])
 
 
-@functools.lru_cache(maxsize=8)
-def _points(count: int) -> np.ndarray:
-    return np.arange(count, dtype=np.float64)
+class SessionMeter:
+    """The session's gating bins, filled one clip at a time: no clip's profile is kept."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        rate = timeline.sample_rate
+        self.bin_size = max(1, round(BIN_S * rate))
+        tail = len(k_weighting_response(rate))
+        self.bins = np.zeros((timeline.length + tail) // self.bin_size + 8)
+        self.starts: dict[str, list[int]] = {}  # text or sound -> where it is heard
+        for cue in timeline.cues:
+            self.starts.setdefault(cue.text or f"\0{cue.sound}", []).append(cue.start)
+
+    def add(self, name: str, profile: np.ndarray) -> None:
+        """Add the energy of the clip `name` (a text, or "\0" + a sound) wherever it is heard."""
+        span = (len(profile) - 1) * PROFILE_STRIDE
+        points = np.arange(len(profile), dtype=np.float64)
+        for start in self.starts.get(name, ()):
+            first, last = start // self.bin_size, (start + span) // self.bin_size + 1
+            edges = np.arange(first, last + 1) * self.bin_size - start
+            # the cumulative energy at each bin edge, taken as even within a stride
+            at_edges = np.interp(edges / PROFILE_STRIDE, points, profile)
+            self.bins[first:last] += np.diff(at_edges)
+
+    def loudness(self) -> float:
+        """Integrated loudness (LUFS), gated as BS.1770 does."""
+        rate, bin_size = self.timeline.sample_rate, self.bin_size
+        blocks = round((self.timeline.length / rate - 4 * BIN_S) / BIN_S) + 1
+        if blocks < 1:
+            return -math.inf
+        window = np.concatenate([[0.0], np.cumsum(self.bins)])
+        z = (window[4 : blocks + 4] - window[:blocks]) / (4 * bin_size)
+        with np.errstate(divide="ignore"):
+            block_loudness = -0.691 + 10 * np.log10(z)
+        above = block_loudness >= ABSOLUTE_GATE
+        if not above.any():
+            return -math.inf
+        relative = -0.691 + 10 * math.log10(z[above].mean()) + RELATIVE_GATE
+        gated = above & (block_loudness > relative)
+        return -0.691 + 10 * math.log10(z[gated].mean())
 
 
 def session_loudness(
@@ -251,32 +288,13 @@ def session_loudness(
     profiles: Mapping[str, np.ndarray],
     sound_profiles: Mapping[str, np.ndarray],
 ) -> float:
-    """Integrated loudness (LUFS) of the rendered session, gated as BS.1770 does."""
-    rate = timeline.sample_rate
-    bin_size = max(1, round(BIN_S * rate))
-    tail = len(k_weighting_response(rate))
-    bins = np.zeros((timeline.length + tail) // bin_size + 8)
-    for cue in timeline.cues:
-        profile = profiles[cue.text] if cue.text else sound_profiles[cue.sound or ""]
-        span = (len(profile) - 1) * PROFILE_STRIDE
-        first, last = cue.start // bin_size, (cue.start + span) // bin_size + 1
-        edges = np.arange(first, last + 1) * bin_size - cue.start
-        # the cumulative energy at each bin edge, taken as even within a stride
-        at_edges = np.interp(edges / PROFILE_STRIDE, _points(len(profile)), profile)
-        bins[first:last] += np.diff(at_edges)
-    blocks = round((timeline.length / rate - 4 * BIN_S) / BIN_S) + 1
-    if blocks < 1:
-        return -math.inf
-    window = np.concatenate([[0.0], np.cumsum(bins)])
-    z = (window[4 : blocks + 4] - window[:blocks]) / (4 * bin_size)
-    with np.errstate(divide="ignore"):
-        block_loudness = -0.691 + 10 * np.log10(z)
-    above = block_loudness >= ABSOLUTE_GATE
-    if not above.any():
-        return -math.inf
-    relative = -0.691 + 10 * math.log10(z[above].mean()) + RELATIVE_GATE
-    gated = above & (block_loudness > relative)
-    return -0.691 + 10 * math.log10(z[gated].mean())
+    """Integrated loudness (LUFS) of the rendered session, from every clip's energy profile."""
+    meter = SessionMeter(timeline)
+    for text, profile in profiles.items():
+        meter.add(text, profile)
+    for sound, profile in sound_profiles.items():
+        meter.add(f"\0{sound}", profile)
+    return meter.loudness()
 
 
 def level(
@@ -296,7 +314,6 @@ def level(
     rate = timeline.sample_rate
     spoken = sorted({cue.text for cue in timeline.cues if cue.text})
     sounds = {cue.sound for cue in timeline.cues if cue.sound}
-    sound_profiles = {s: energy_profile(to_float(sound_pcm(s, rate)), rate) for s in sounds}
     originals = {text: clips[text] for text in spoken}
     digests = {text: hashlib.sha256(originals[text].pcm).hexdigest() for text in spoken}
 
@@ -314,10 +331,19 @@ def level(
             _key("profile", digests[text], rate), lambda: to_float(originals[text].pcm)
         )
 
-    # numpy's FFTs and convolutions release the GIL: clips are worked on side by side.
+    def new_meter() -> SessionMeter:
+        meter = SessionMeter(timeline)
+        for sound in sounds:
+            meter.add(f"\0{sound}", energy_profile(to_float(sound_pcm(sound, rate)), rate))
+        return meter
+
+    # numpy's FFTs and convolutions release the GIL: clips are worked on side by side; each
+    # profile goes into the meter as it comes, and is not kept (memory: an 8-hour session).
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        profiles = dict(zip(spoken, pool.map(original_profile, spoken), strict=True))
-        loudness = session_loudness(timeline, profiles, sound_profiles)
+        meter = new_meter()
+        for text, profile in zip(spoken, pool.map(original_profile, spoken), strict=True):
+            meter.add(text, profile)
+        loudness = meter.loudness()
         if settings.target is None or not math.isfinite(loudness):
             return loudness
         ceiling = settings.ceiling - ENCODER_MARGIN_DB
@@ -344,10 +370,11 @@ def level(
 
         leveled: dict[str, Any] = {}
         for attempt in range(2):
+            meter = new_meter()
             for text, (clip, profile) in zip(spoken, pool.map(leveled_clip, spoken), strict=True):
                 leveled[text] = clip
-                profiles[text] = profile
-            loudness = session_loudness(timeline, profiles, sound_profiles)
+                meter.add(text, profile)
+            loudness = meter.loudness()
             miss = settings.target - loudness
             if attempt or abs(miss) <= LOUDNESS_TOLERANCE:
                 break
