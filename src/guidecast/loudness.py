@@ -47,7 +47,7 @@ LIVE_LIMITER_ALLOWANCE = LIMITER_ALLOWANCE_DB
 LIMITER_SLOPE = 0.5  # about how many dB louder each dB of gain makes espeak once limited
 GAIN_STEP_DB = 0.1  # gains are chosen in these steps, so rebuilds reuse cached clips
 LOUDNESS_TOLERANCE = 0.25  # LU from the target before a second pass corrects the gain
-LEVEL_VERSION = 1  # bump when the limiter or the meter changes what they make
+LEVEL_VERSION = 2  # bump when the limiter or the meter changes what they make
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,8 @@ class SessionMeter:
             edges = np.arange(first, last + 1) * self.bin_size - start
             # the cumulative energy at each bin edge, taken as even within a stride
             at_edges = np.interp(edges / PROFILE_STRIDE, points, profile)
-            self.bins[first:last] += np.diff(at_edges)
+            added = np.diff(at_edges)[: max(0, len(self.bins) - first)]
+            self.bins[first : first + len(added)] += added
 
     def loudness(self) -> float:
         """Integrated loudness (LUFS), gated as BS.1770 does."""
@@ -388,7 +389,9 @@ def _step(gain_db: float) -> float:
 
 
 def _key(*parts: object) -> str:
-    material = ":".join(str(p) for p in ("guidecast-level", LEVEL_VERSION, *parts))
+    material = ":".join(
+        str(p) for p in ("guidecast-level", LEVEL_VERSION, PROFILE_STRIDE, FFT_BLOCK, *parts)
+    )
     return hashlib.sha256(material.encode()).hexdigest()
 
 
