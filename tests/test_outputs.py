@@ -461,9 +461,7 @@ def test_more_chapters_than_one_table_of_contents_holds(tmp_path: Path) -> None:
         stream = Mp3Stream(out, rate, 32)
         stream.write(bytes(2 * rate * count // 2))
         stream.close()
-    chapters = tuple(
-        Chapter(f"Step {i}", i * rate // 2, (i + 1) * rate // 2) for i in range(count)
-    )
+    chapters = tuple(Chapter(f"Step {i}", i * rate // 2, (i + 1) * rate // 2) for i in range(count))
     write_tags(path, TrackInfo("Long", count / 2, chapters=chapters, sample_rate=rate))
     tags = ID3(path)
     top = [t for t in tags.getall("CTOC") if t.flags & 2]
