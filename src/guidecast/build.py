@@ -26,7 +26,7 @@ from guidecast.encoders import (
 )
 from guidecast.errors import AudioError, UsageError
 from guidecast.loudness import MAX_LUFS, MIN_LUFS, Loudness, level
-from guidecast.manifest import manifest
+from guidecast.manifest import chapter_entries, manifest
 from guidecast.mp3 import SAMPLE_RATES, bitrates_for
 from guidecast.names import slugify
 from guidecast.output import AtomicOutputs
@@ -261,15 +261,7 @@ def write_session(
             bitrate_kbps=audio.bitrate if ext != "wav" else None,
             loudness_lufs=None if session.loudness is None else round(session.loudness, 2),
             files=[{"path": path, "role": role} for path, role in written],
-            chapters=[
-                {
-                    "title": c.title,
-                    "step": c.step,
-                    "start_s": round(c.start / rate, 6),
-                    "end_s": round(c.end / rate, 6),
-                }
-                for c in chapter_list
-            ],
+            chapters=chapter_entries(chapter_list, rate),
         )
         if extras.page:
             write_page(data, out_dir, outputs)

@@ -20,7 +20,8 @@ def _ms(samples: int, rate: int) -> int:
     return round(samples * 1000 / rate)
 
 
-def _clock(ms: int, separator: str) -> str:
+def timestamp(ms: int, separator: str = ".") -> str:
+    """`HH:MM:SS.mmm` (SRT uses a comma before the milliseconds)."""
     hours, rest = divmod(ms, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)
@@ -38,7 +39,7 @@ def webvtt(timeline: Timeline, title: str) -> str:
     for number, cue in enumerate(spoken(timeline), 1):
         start, end = _ms(cue.start, rate), _ms(cue.end, rate)
         blocks.append(
-            f"{number}\n{_clock(start, '.')} --> {_clock(end, '.')}\n{_escape_vtt(cue.text)}"
+            f"{number}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n{_escape_vtt(cue.text)}"
         )
     return "\n\n".join(blocks) + "\n"
 
@@ -47,8 +48,10 @@ def chapters_webvtt(chapter_list: list[Chapter], sample_rate: int) -> str:
     """Chapters as a WebVTT file, for an HTML `<track kind="chapters">`."""
     blocks = ["WEBVTT"]
     for chapter in chapter_list:
-        start, end = _ms(chapter.start, sample_rate), _ms(chapter.end, sample_rate)
-        blocks.append(f"{_clock(start, '.')} --> {_clock(end, '.')}\n{_escape_vtt(chapter.title)}")
+        start, end = chapter.milliseconds(sample_rate)
+        blocks.append(
+            f"{timestamp(start, '.')} --> {timestamp(end, '.')}\n{_escape_vtt(chapter.title)}"
+        )
     return "\n\n".join(blocks) + "\n"
 
 
@@ -62,7 +65,8 @@ def srt(timeline: Timeline) -> str:
     for number, cue in enumerate(spoken(timeline), 1):
         start, end = _ms(cue.start, rate), _ms(cue.end, rate)
         blocks.append(
-            f"{number}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{_one_line(cue.text or '')}"
+            f"{number}\n{timestamp(start, ',')} --> {timestamp(end, ',')}\n"
+            f"{_one_line(cue.text or '')}"
         )
     return "\n\n".join(blocks) + "\n"
 

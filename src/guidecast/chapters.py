@@ -22,8 +22,9 @@ class Chapter:
     end: int  # sample, exclusive
     step: str | None = None  # step id; None for the introduction and closing
 
-    def seconds(self, sample_rate: int) -> tuple[float, float]:
-        return self.start / sample_rate, self.end / sample_rate
+    def milliseconds(self, sample_rate: int) -> tuple[int, int]:
+        """(start, end) in whole milliseconds, as ID3, ffmpeg and captions count time."""
+        return round(self.start * 1000 / sample_rate), round(self.end * 1000 / sample_rate)
 
 
 def chapter_title(span: StepSpan) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from guidecast.captions import timestamp
 from guidecast.chapters import Chapter
 from guidecast.errors import AudioError, UsageError
 from guidecast.mp3 import Mp3Stream
@@ -118,15 +119,14 @@ def ffmetadata(meta: Metadata, sample_rate: int, vorbis_chapters: bool = False) 
     if vorbis_chapters:
         # Vorbis comments carry chapters as CHAPTERnnn=HH:MM:SS.mmm and CHAPTERnnnNAME=title.
         for number, chapter in enumerate(meta.chapters, 1):
-            ms = round(chapter.start * 1000 / sample_rate)
-            clock = f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}"
+            start, _ = chapter.milliseconds(sample_rate)
             lines += [
-                f"CHAPTER{number:03d}={clock}.{ms % 1000:03d}",
+                f"CHAPTER{number:03d}={timestamp(start)}",
                 f"CHAPTER{number:03d}NAME={escaped(chapter.title)}",
             ]
         return "\n".join(lines) + "\n"
     for chapter in meta.chapters:
-        start, end = (round(t * 1000) for t in chapter.seconds(sample_rate))
+        start, end = chapter.milliseconds(sample_rate)
         lines += [
             "[CHAPTER]",
             "TIMEBASE=1/1000",

@@ -43,7 +43,6 @@ INTERPOLATION_TAPS = 8  # each side: windowed-sinc interpolation for the oversam
 PROFILE_STRIDE = 128  # samples between points of a clip's energy profile (6 ms at 22 kHz)
 TYPICAL_LUFS = -21.0  # espeak-ng, and the neural engines (leveled to it), as they speak
 LIMITER_ALLOWANCE_DB = 0.4  # what the limiter typically takes back from espeak-ng at -16 LUFS
-LIVE_LIMITER_ALLOWANCE = LIMITER_ALLOWANCE_DB
 LIMITER_SLOPE = 0.5  # about how many dB louder each dB of gain makes espeak once limited
 GAIN_STEP_DB = 0.1  # gains are chosen in these steps, so rebuilds reuse cached clips
 LOUDNESS_TOLERANCE = 0.25  # LU from the target before a second pass corrects the gain
@@ -208,19 +207,15 @@ def _centered_mean(values: np.ndarray, width: int) -> np.ndarray:
     return ((sums[width:] - sums[:-width]) / width).astype(values.dtype)
 
 
-def limit(
-    signal: np.ndarray, ceiling_db: float, rate: int, envelope: np.ndarray | None = None
-) -> np.ndarray:
+def limit(signal: np.ndarray, ceiling_db: float, rate: int) -> np.ndarray:
     """`signal` with its true peaks brought under `ceiling_db`, by a smooth look-ahead gain.
 
     The gain at each sample is the mean, over a window, of the lowest gain needed anywhere in
     a window as wide around it: so it never exceeds what that sample needs, falls before a
     peak arrives (look-ahead) and recovers after it, without clipping the waveform.
-    `envelope` is `true_peak_envelope(signal)` when the caller has it already.
     """
     ceiling = 10 ** (ceiling_db / 20)
-    if envelope is None:
-        envelope = true_peak_envelope(signal, floor=ceiling / 2)
+    envelope = true_peak_envelope(signal, floor=ceiling / 2)
     if envelope.max() <= ceiling:
         return signal
     needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
@@ -316,7 +311,7 @@ def level(
     spoken = sorted({cue.text for cue in timeline.cues if cue.text})
     sounds = {cue.sound for cue in timeline.cues if cue.sound}
     originals = {text: clips[text] for text in spoken}
-    digests = {text: hashlib.sha256(originals[text].pcm).hexdigest() for text in spoken}
+    digests: dict[str, str] = {}
 
     def profile_of(key: str, signal: Callable[[], np.ndarray]) -> np.ndarray:
         stored = cache.get_blob(key) if cache is not None else None
@@ -328,9 +323,9 @@ def level(
         return profile
 
     def original_profile(text: str) -> np.ndarray:
-        return profile_of(
-            _key("profile", digests[text], rate), lambda: to_float(originals[text].pcm)
-        )
+        pcm = originals[text].pcm  # read once (from the spool file) for its digest and profile
+        digests[text] = hashlib.sha256(pcm).hexdigest()
+        return profile_of(_key("profile", digests[text], rate), lambda: to_float(pcm))
 
     def new_meter() -> SessionMeter:
         meter = SessionMeter(timeline)
@@ -404,7 +399,7 @@ def level_live(clip: SpeechClip, settings: Loudness | None = None) -> SpeechClip
     settings = settings or Loudness()
     if settings.target is None:
         return clip
-    factor = 10 ** ((settings.target - TYPICAL_LUFS + LIVE_LIMITER_ALLOWANCE) / 20)
+    factor = 10 ** ((settings.target - TYPICAL_LUFS + LIMITER_ALLOWANCE_DB) / 20)
     signal = limit(
         to_float(clip.pcm) * factor, settings.ceiling - ENCODER_MARGIN_DB, clip.sample_rate
     )

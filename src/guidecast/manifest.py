@@ -6,8 +6,10 @@ rounded to the microsecond, and each spoken cue's start and end are where its sp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from guidecast.chapters import Chapter
 from guidecast.routine import Routine
 from guidecast.timeline import Timeline
 
@@ -16,6 +18,18 @@ MANIFEST_FORMAT = 1
 
 def _seconds(samples: int, rate: int) -> float:
     return round(samples / rate, 6)
+
+
+def chapter_entries(chapters: Sequence[Chapter], rate: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": c.title,
+            "step": c.step,
+            "start_s": _seconds(c.start, rate),
+            "end_s": _seconds(c.end, rate),
+        }
+        for c in chapters
+    ]
 
 
 def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any) -> dict:

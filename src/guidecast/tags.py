@@ -118,7 +118,7 @@ def _add_chapters(tags: ID3, chapters: tuple[Chapter, ...], sample_rate: int) ->
     for index, (chapter, size) in enumerate(zip(chapters, sizes, strict=True)):
         element = chapter_id(index)
         ids.append(element)
-        start, end = (round(t * 1000) for t in chapter.seconds(sample_rate))
+        start, end = chapter.milliseconds(sample_rate)
         tags.add(
             CHAP(
                 element_id=element,
