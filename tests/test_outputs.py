@@ -335,6 +335,77 @@ def test_meter_agrees_with_pyloudnorm() -> None:
     assert session_loudness(timeline, profiles, {}) == pytest.approx(expected, abs=0.05)
 
 
+def test_a_limited_clips_profile_is_made_without_filtering_it_again() -> None:
+    """limited_profile() scales each stride of the clip's own profile as the limiter scales
+    its plain energy; the session's loudness comes out as if the limited clip were filtered."""
+    from guidecast.loudness import (
+        energy_profile,
+        limit,
+        limited_profile,
+        session_loudness,
+        to_float,
+        to_pcm,
+    )
+    from guidecast.timeline import Cue, Timeline
+
+    rate = 22050
+    rng = np.random.default_rng(7)
+    # speech-like: bursts of noise with peaks well over what the limiter lets through
+    envelope = np.repeat(rng.random(300) ** 3, rate // 50)
+    clip = to_float(to_pcm(np.clip(rng.normal(0, 0.3, len(envelope)) * envelope, -1, 1)))
+    factor = 10 ** (6 / 20)
+    limited = limit(clip * factor, -1.7, rate)
+    assert not np.allclose(limited, clip * factor)  # the limiter did work
+    timeline = Timeline(
+        rate, len(clip) + rate, (), (Cue("instruction", rate // 2, len(clip), "x"),)
+    )
+    own = energy_profile(clip, rate)
+    made = limited_profile(np.diff(own), clip, limited, factor)
+    exact = energy_profile(limited, rate)
+    assert len(made) == len(exact)
+    assert session_loudness(timeline, {"x": made}, {}) == pytest.approx(
+        session_loudness(timeline, {"x": exact}, {}), abs=0.01
+    )
+    assert (
+        session_loudness(timeline, {"x": made}, {})
+        < session_loudness(timeline, {"x": own * factor**2}, {}) - 0.3
+    )  # and it is not merely the gain
+
+
+def test_the_first_gain_allows_for_what_the_limiter_takes_back() -> None:
+    from guidecast.loudness import LIMITER_TAKEBACK, gain_for
+
+    assert gain_for(-4.0) == pytest.approx(-4.0)  # quieter: nothing to limit
+    assert gain_for(0.0) == pytest.approx(0.0)
+    gains = [gain_for(louder) for louder in np.arange(0.5, 7.0, 0.5)]
+    assert gains == sorted(gains)
+    for louder, gain in zip(np.arange(0.5, 7.0, 0.5), gains, strict=True):
+        taken = float(np.interp(gain, *zip(*LIMITER_TAKEBACK, strict=True)))
+        assert gain - taken == pytest.approx(louder, abs=0.1)
+    # espeak-ng at about -21 LUFS, to -16: five LU louder needs over six dB of gain
+    assert 6.0 < gain_for(5.0) < 7.5
+
+
+def test_manifest_loudness_is_what_a_meter_reads_from_the_audio(tmp_path: Path) -> None:
+    """The build's loudness, worked out from clip profiles, against pyloudnorm on the exact
+    PCM it wrote (WAV: no encoder in between); and the first gain landed on the target."""
+    import pyloudnorm
+
+    result = run_guidecast(
+        "build", "baby-daily-back", "-o", str(tmp_path), "--length", "6m", "--format", "wav"
+    )
+    assert result.returncode == 0, result.stderr
+    (manifest_path,) = tmp_path.glob("*.json")
+    manifest = json.loads(manifest_path.read_text())
+    with wave.open(str(tmp_path / manifest["audio"])) as wav:
+        frames = wav.readframes(wav.getnframes())
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float64) / 32768.0
+    measured = pyloudnorm.Meter(manifest["sample_rate"]).integrated_loudness(samples)
+    assert manifest["loudness_lufs"] == pytest.approx(measured, abs=0.02)
+    assert measured == pytest.approx(-16.0, abs=0.25)
+    assert true_peak_db(samples) <= -1.0
+
+
 # Cover art ----------------------------------------------------------------------------------
 
 

@@ -265,9 +265,9 @@ def write_session(
         )
         if extras.page:
             write_page(data, out_dir, outputs)
-        outputs.temp_for(f"{name}.json").write_text(
-            json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        with outputs.temp_for(f"{name}.json").open("w", encoding="utf-8") as file:
+            json.dump(data, file, indent=2, ensure_ascii=False)  # in pieces: 8 hours is 2 MB
+            file.write("\n")
     _remove_stale(out_dir, previous, {path for path, _ in written})
     return [out_dir / path for path, _ in written]
 

@@ -8,19 +8,17 @@ Workers start lazily, so a build whose clips are all cached starts none.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import multiprocessing
 import os
-import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from guidecast.compute import WorkerProcess, default_workers, ignore_sigint
 from guidecast.errors import EngineNotInstalledError, GuidecastError, SpeechError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 from guidecast.speech.neural import install_hint, missing_modules
@@ -77,14 +75,10 @@ def _serve(conn: Connection, engine: str, sample_rate: int) -> None:
     Ctrl-C in a terminal reaches the whole process group: workers ignore it and leave stopping
     to the parent, which stops them cleanly (a worker would otherwise print a traceback).
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    ignore_sigint()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (lives as long as the worker)
-    # Ctrl-C reaches the whole process group; the parent decides when workers stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _serve_requests(conn, engine, sample_rate)
     except (EOFError, OSError):  # the parent is gone: nothing left to answer
@@ -128,38 +122,6 @@ def _serve_requests(conn: Connection, engine: str, sample_rate: int) -> None:
             conn.send(("error", SpeechError(f"{type(err).__name__}: {err}")))
 
 
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """A spawned child imports the parent's __main__ again before it runs anything; for the CLI
-    that is typer, rich and most of guidecast, a few tenths of a second per worker. The worker
-    needs none of it (its code lives in this module), so hide __main__ while one starts."""
-    main = sys.modules.get("__main__")
-    if main is None:
-        yield
-        return
-    saved = {key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__}
-    main.__dict__.pop("__file__", None)
-    if "__spec__" in saved:
-        main.__spec__ = None
-    try:
-        yield
-    finally:
-        main.__dict__.update(saved)
-
-
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread; a process started meanwhile inherits the block (POSIX)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a Ctrl-C meanwhile arrives now
-
-
 @dataclass
 class _Job:
     index: int
@@ -168,34 +130,12 @@ class _Job:
     attempts: int = 0
 
 
-class _Worker:
+class _Worker(WorkerProcess):
     def __init__(self, engine: str, sample_rate: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(child, engine, sample_rate), daemon=True
-        )
-        with _main_module_hidden(), _sigint_blocked():  # SIGINT blocked until _serve ignores it
-            self.process.start()
-        child.close()
+        super().__init__(_serve, engine, sample_rate)
         self.job: _Job | None = None
         self.deadline = 0.0
         self.ready = False
-
-    def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
-
-    def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self.conn.send(None)
-        self.process.join(timeout=2)
-        if self.process.is_alive():
-            self.kill()
-        else:
-            self.conn.close()
 
 
 class SpeechPool:
@@ -205,7 +145,7 @@ class SpeechPool:
         engine_class(engine)  # fail early on an unknown engine
         self.engine = engine
         self.sample_rate = sample_rate
-        self.size = workers or max(1, min(4, os.cpu_count() or 1))
+        self.size = workers or default_workers()
         self._workers: list[_Worker] = []
         self._starting: list[_Worker] = []  # started by `prestart`, not yet known to be ready
 
