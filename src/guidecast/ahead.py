@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
@@ -38,6 +39,7 @@ from guidecast.script import Script, make_script
 from guidecast.show import Snapshot, render_range
 from guidecast.speech.engine import SpeechClip
 from guidecast.speech.espeak import DEFAULT_RATE
+from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.workers import engine_class
 from guidecast.timeline import Timeline, build_timeline
 from guidecast.voice import Voice
@@ -87,6 +89,7 @@ class LiveShow:
         self.published: list[Snapshot] = []  # every snapshot, for tests (kept when `record`)
         self.record = False
         self._lengths: dict[str, int] = {}
+        self._recent = _Recent()
         self._lock = threading.Lock()
         self._stop = False
         self._changed = threading.Condition(self._lock)
@@ -247,7 +250,11 @@ class LiveShow:
         return voice.cache.key(voice.engine, self._version, voice.request(text), self.sample_rate)
 
     def _add(self, text: str, clip: SpeechClip) -> None:
-        leveled = _Leveled(clip)  # leveled on first use: taking 200 cached clips stays instant
+        # Kept on disk, like a build's clips (speech/spool.py): an 8-hour session's clips are
+        # hundreds of MB. Leveled on first use: taking 200 cached clips stays instant.
+        if self.voice.spool is None:
+            self.voice.spool = ClipSpool(self.voice.cache.root)
+        leveled = _Leveled(self.voice.spool.add(clip), self._recent)
         with self._lock:
             self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples
@@ -339,24 +346,55 @@ def _unique(texts: Texts) -> Texts:
 LEVEL_AHEAD = 24  # clips leveled before they are needed
 
 
+class _Recent:
+    """The leveled PCM of the last few clips read: the player reads a clip once per device
+    period while it plays, and from the spool file only the first time."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._pcm: OrderedDict[_Leveled, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, clip: _Leveled) -> bytes | None:
+        with self._lock:
+            pcm = self._pcm.get(clip)
+            if pcm is not None:
+                self._pcm.move_to_end(clip)
+            return pcm
+
+    def put(self, clip: _Leveled, pcm: bytes) -> None:
+        with self._lock:
+            self._pcm[clip] = pcm
+            while len(self._pcm) > self.size:
+                self._pcm.popitem(last=False)
+
+
 class _Leveled:
-    """A clip whose PCM is leveled (loudness.level_live) the first time it is read.
+    """A spooled clip whose PCM is leveled (loudness.level_live) the first time it is read,
+    and spooled again leveled; the last few read are kept in memory (`_Recent`).
 
     Same length as the clip: the limiter never changes a clip's length."""
 
-    __slots__ = ("_clip", "_lock", "_pcm", "sample_rate", "samples")
+    __slots__ = ("_clip", "_leveled", "_lock", "_recent", "sample_rate", "samples")
 
-    def __init__(self, clip: SpeechClip) -> None:
+    def __init__(self, clip: SpooledClip, recent: _Recent) -> None:
         self._clip = clip
-        self._pcm: bytes | None = None
+        self._leveled = False
+        self._recent = recent
         self._lock = threading.Lock()
         self.samples = clip.samples
         self.sample_rate = clip.sample_rate
 
     @property
     def pcm(self) -> bytes:
+        pcm = self._recent.get(self)
+        if pcm is not None:
+            return pcm
         with self._lock:
-            if self._pcm is None:
-                self._pcm = level_live(self._clip).pcm
-                self._clip = None  # type: ignore[assignment]
-            return self._pcm
+            if self._leveled:
+                pcm = self._clip.pcm
+            else:
+                leveled = level_live(SpeechClip(self._clip.pcm, self.sample_rate))
+                self._clip, self._leveled, pcm = self._clip.replaced(leveled), True, leveled.pcm
+        self._recent.put(self, pcm)
+        return pcm
