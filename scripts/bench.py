@@ -579,8 +579,8 @@ def report(bench: Bench, sessions: list[SessionSpec], started: str) -> str:
         "measured part only (speech: plan with an empty cache; floor: lameenc calls only;",
         "pydub: assembly and export, without loading the clips; play: from the command's start",
         "to the first audio on the null device, as guidecast play reports it, at speed 1, quit",
-        "once the first speech is heard). children: the largest child process (speech workers;",
-        "ffmpeg for pydub), not counted in main RSS.",
+        "once the first speech is heard). children: the largest child process (speech and",
+        "leveling workers; ffmpeg for pydub), not counted in main RSS.",
         "",
     ]
     header = f"{'target':<58} {'measured':>14} {'limit':>9}  result"

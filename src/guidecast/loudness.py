@@ -1,14 +1,17 @@
 """Loudness: the voice brought to a target integrated loudness with a true-peak limiter.
 
 Podcast practice is -16 LUFS integrated (ITU-R BS.1770 / EBU R128 gating) with true peaks at
-most -1 dBTP. espeak-ng speaks at about -20 LUFS with peaks near -1 dBFS, so plain gain would
-clip: after the gain, a look-ahead limiter lowers only the peaks, smoothly.
+most -1 dBTP. espeak-ng speaks at about -21 LUFS with peaks near -1 dBFS, so plain gain would
+clip: after the gain, a look-ahead limiter lowers only the peaks, smoothly (and takes back about
+2 LU of the gain, which the gain allows for: LIMITER_TAKEBACK).
 
-The session's loudness is measured exactly without rendering it: speech sits alone between
-silences, so each clip is K-weighted once and its energy added into 100 ms bins at the places
-the timeline puts it; the 400 ms gating blocks are sums of four bins. Chimes and ticks are
-measured too but keep their own level, below the voice. numpy only (scipy would double the
-memory of a build).
+The session's loudness is measured without rendering it: speech sits alone between silences,
+so each clip is K-weighted once and its energy added into 100 ms bins at the places the timeline
+puts it; the 400 ms gating blocks are sums of four bins. A limited clip is not K-weighted again:
+its profile is its own, scaled stride by stride as the limiter scaled its plain energy
+(`limited_profile`). Chimes and ticks are measured too but keep their own level, below the
+voice. numpy only (scipy would double the memory of a build); the per-clip work runs in worker
+processes (compute.py), so a build's own memory does not grow with the session.
 """
 
 from __future__ import annotations
