@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -66,3 +67,37 @@ def _children() -> list[int]:
         pytest.skip("reads /proc (Linux)")
     with open(path) as file:
         return [int(pid) for pid in file.read().split()]
+
+
+class _Unpicklable:
+    """Pickles fine here, and fails to unpickle in the worker (int("not a number"))."""
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return int, ("not a number",)
+
+
+def test_a_job_the_worker_cannot_unpickle_fails_instead_of_hanging() -> None:
+    with ComputePool(1) as pool:
+        with pytest.raises(AudioError, match=r"sqrt failed: ValueError: invalid literal"):
+            list(pool.imap_unordered(math.sqrt, [(1, (_Unpicklable(),))]))
+        assert dict(pool.imap_unordered(math.sqrt, [(1, (16,))])) == {1: 4.0}
+
+
+def test_a_worker_that_died_while_idle_is_replaced() -> None:
+    with ComputePool(1) as pool:
+        list(pool.imap_unordered(math.sqrt, [(1, (1,))]))
+        (idle,) = pool._idle
+        idle.process.kill()
+        idle.process.join()
+        assert dict(pool.imap_unordered(math.sqrt, [(1, (25,))])) == {1: 5.0}
+
+
+def test_closing_the_pool_mid_batch_leaves_no_worker() -> None:
+    before = set(_children())
+    pool = ComputePool(2)
+    results = pool.imap_unordered(math.factorial, ((n, (n,)) for n in range(2)))
+    next(results)  # one worker is done with its job, the other soon: neither is busy
+    time.sleep(0.2)
+    pool.close()
+    results.close()  # they must not go back to the closed pool's idle list, alive
+    assert set(_children()) == before

@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 
 from guidecast.build import session_length_line
@@ -254,7 +254,7 @@ class LiveShow:
         # hundreds of MB. Leveled on first use: taking 200 cached clips stays instant.
         if self.voice.spool is None:
             self.voice.spool = ClipSpool(self.voice.cache.root)
-        leveled = _Leveled(self.voice.spool.add(clip), self._recent)
+        leveled = _Leveled(_kept(clip, self.voice.spool.add), self._recent)
         with self._lock:
             self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples
@@ -377,7 +377,7 @@ class _Leveled:
 
     __slots__ = ("_clip", "_leveled", "_lock", "_recent", "sample_rate", "samples")
 
-    def __init__(self, clip: SpooledClip, recent: _Recent) -> None:
+    def __init__(self, clip: SpooledClip | SpeechClip, recent: _Recent) -> None:
         self._clip = clip
         self._leveled = False
         self._recent = recent
@@ -395,6 +395,17 @@ class _Leveled:
                 pcm = self._clip.pcm
             else:
                 leveled = level_live(SpeechClip(self._clip.pcm, self.sample_rate))
-                self._clip, self._leveled, pcm = self._clip.replaced(leveled), True, leveled.pcm
+                replaced = getattr(self._clip, "replaced", None)
+                self._clip = leveled if replaced is None else _kept(leveled, replaced)
+                self._leveled, pcm = True, leveled.pcm
         self._recent.put(self, pcm)
         return pcm
+
+
+def _kept(clip: SpeechClip, spool: Callable[[SpeechClip], SpooledClip]) -> SpooledClip | SpeechClip:
+    """The clip kept in the spool file, or in memory if the file cannot be written (a full
+    disk): playback goes on either way."""
+    try:
+        return spool(clip)
+    except OSError:
+        return clip

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -73,14 +74,16 @@ def ignore_sigint() -> None:
 
 def _serve(conn: Connection) -> None:
     """Answer jobs in order. A reader thread takes the next job off the pipe while this one
-    runs, so the parent never waits to hand it over and the worker never waits for it."""
+    runs, so the parent never waits to hand it over and the worker never waits for it. The
+    reader only moves bytes: a job that cannot be unpickled is answered with an error here,
+    like a job that fails, instead of leaving both sides waiting."""
     ignore_sigint()
-    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
     def read() -> None:
         while True:
             try:
-                message = conn.recv()
+                message: bytes | None = conn.recv_bytes()
             except (EOFError, OSError):  # the parent is gone
                 message = None
             inbox.put(message)
@@ -89,8 +92,11 @@ def _serve(conn: Connection) -> None:
 
     threading.Thread(target=read, daemon=True).start()
     while (message := inbox.get()) is not None:
-        function, args = message
         try:
+            job = pickle.loads(message)
+            if job is None:
+                return
+            function, args = job
             conn.send(("ok", function(*args)))
         except Exception as err:  # sent as text: any exception pickles that way
             conn.send(("error", f"{type(err).__name__}: {err}"))
@@ -129,6 +135,8 @@ class ComputePool:
     def __init__(self, workers: int = 0) -> None:
         self.size = workers or default_workers()
         self._idle: list[WorkerProcess] = []
+        self._lent: list[WorkerProcess] = []  # at work for an `imap_unordered` not yet ended
+        self._closed = False
 
     def __enter__(self) -> ComputePool:
         return self
@@ -137,9 +145,22 @@ class ComputePool:
         self.close()
 
     def close(self) -> None:
+        self._closed = True
         for worker in self._idle:
             worker.stop()
+        for worker in self._lent:  # an `imap_unordered` left unfinished: its jobs are void
+            worker.kill()
         self._idle.clear()
+        self._lent.clear()
+
+    def _take(self) -> WorkerProcess:
+        """An idle worker that is still alive, else a new one."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.process.is_alive():
+                return worker
+            worker.kill()  # died while idle (the OOM killer, say): reap it
+        return WorkerProcess(_serve)
 
     def imap_unordered(
         self, function: Callable[..., Any], jobs: Iterable[tuple[Tag, tuple[Any, ...]]]
@@ -150,9 +171,12 @@ class ComputePool:
         only as workers come free, so it may make each job's arguments as it goes; no worker
         is started for a `jobs` that yields nothing.
         """
+        if self._closed:
+            raise ValueError("the compute pool is closed")
         pending = iter(jobs)
         workers: list[WorkerProcess] = []  # this call's, each with its tags in order
         queued: dict[Connection, deque[Tag]] = {}
+        stopped = f"a worker process stopped unexpectedly in {function.__name__}"
         try:
             while True:
                 # Every worker holds one job in hand and one waiting, so it never waits for
@@ -163,13 +187,17 @@ class ComputePool:
                         break
                     tag, args = job
                     if len(workers) < self.size:
-                        worker = self._idle.pop() if self._idle else WorkerProcess(_serve)
+                        worker = self._take()
                         workers.append(worker)
+                        self._lent.append(worker)
                         queued[worker.conn] = deque()
                     else:
                         worker = min(workers, key=lambda w: len(queued[w.conn]))
                     queued[worker.conn].append(tag)
-                    worker.conn.send((function, args))
+                    try:
+                        worker.conn.send((function, args))
+                    except OSError:  # the worker is gone (its pipe is broken)
+                        raise AudioError(stopped) from None
                 waiting = [conn for conn, tags in queued.items() if tags]
                 if not waiting:
                     return
@@ -177,16 +205,16 @@ class ComputePool:
                     try:
                         status, result = conn.recv()  # type: ignore[union-attr]
                     except (EOFError, OSError):
-                        raise AudioError(
-                            f"a worker process stopped unexpectedly in {function.__name__}"
-                        ) from None
+                        raise AudioError(stopped) from None
                     tag = queued[conn].popleft()  # type: ignore[index]
                     if status != "ok":
                         raise AudioError(f"{function.__name__} failed: {result}")
                     yield tag, result
         finally:
             for worker in workers:
-                if queued[worker.conn]:  # stopped mid-job: it cannot be reused
+                if worker in self._lent:
+                    self._lent.remove(worker)
+                if queued[worker.conn] or self._closed:  # stopped mid-job: not to be reused
                     worker.kill()
                 else:
                     self._idle.append(worker)

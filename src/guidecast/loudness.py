@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import math
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from guidecast.compute import ComputePool
-from guidecast.sounds import sound_pcm
-from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SpeechClip
-from guidecast.timeline import Timeline
+
+if TYPE_CHECKING:  # the worker processes import this module: they need numpy, not the rest
+    from guidecast.speech.cache import ClipCache
+    from guidecast.timeline import Timeline
 
 TARGET_LUFS = -16.0
 MIN_LUFS, MAX_LUFS = -30.0, -9.0  # quieter is lost in a room; louder cannot stay under the peak
@@ -63,8 +63,10 @@ LIMITER_TAKEBACK = (
     (14.0, 6.92),
 )
 GAIN_STEP_DB = 0.1  # gains are chosen in these steps, so rebuilds reuse cached clips
+MAX_TAKEBACK_DB = 8.0  # the most gain given over the plain difference, for the limiter
+MAX_CORRECTION_DB = 3.0  # the most the second pass moves the gain
 LOUDNESS_TOLERANCE = 0.25  # LU from the target before a second pass corrects the gain
-LEVEL_VERSION = 3  # bump when the limiter or the meter changes what they make
+LEVEL_VERSION = 4  # bump when the limiter or the meter changes what they make
 
 
 @dataclass(frozen=True)
@@ -239,11 +241,17 @@ def limit(signal: np.ndarray, ceiling_db: float, rate: int) -> np.ndarray:
     # float32 sums land a few units in the last place either side: aim that much under
     ceiling = 10 ** (ceiling_db / 20) * (1 - 1e-5)
     envelope = true_peak_envelope(signal, floor=ceiling / 2)
-    if envelope.max() <= ceiling:
+    if len(envelope) == 0 or envelope.max() <= ceiling:
         return signal
-    needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
-    width = 2 * max(1, round(HOLD_S * rate)) + 1
-    return signal * _centered_mean(_sliding_min(needed, width), width)
+    half = max(1, round(HOLD_S * rate))
+    width = 2 * half + 1
+    # The silence either side needs no limiting, but the windows reaching into it still hold
+    # the clip's first and last peaks: work them out too, so the mean at a sample near an end
+    # never takes in a gain of 1 that no window around that sample has.
+    needed = np.ones(len(envelope) + 2 * half, dtype=np.float32)
+    needed[half : half + len(envelope)] = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
+    gain = _centered_mean(_sliding_min(needed, width), width)[half : half + len(envelope)]
+    return signal * gain
 
 
 def energy_profile(signal: np.ndarray, rate: int) -> np.ndarray:
@@ -384,6 +392,8 @@ def level(
     workers start only if something is not cached); each profile goes into the meter as it
     comes and is not kept, so memory does not grow with the session.
     """
+    from guidecast.sounds import sound_pcm  # here: the workers need no pydub
+
     rate = timeline.sample_rate
     spoken = sorted({cue.text for cue in timeline.cues if cue.text})
     sounds = {cue.sound for cue in timeline.cues if cue.sound}
@@ -408,7 +418,7 @@ def level(
     def measure_jobs(meter: SessionMeter) -> Iterator[tuple[str, tuple[bytes, int]]]:
         for text in spoken:
             pcm = originals[text].pcm  # read once (from the spool file) for digest and profile
-            digests[text] = hashlib.sha256(pcm).hexdigest()
+            digests[text] = _sha256(pcm)
             profile = stored_profile(_key("profile", digests[text], rate))
             if profile is None:
                 yield text, (pcm, rate)
@@ -429,7 +439,8 @@ def level(
         if settings.target is None or not math.isfinite(loudness):
             return loudness
         ceiling = settings.ceiling - ENCODER_MARGIN_DB
-        gain_db = gain_for(settings.target - loudness, settings.ceiling)
+        as_spoken = loudness
+        gain_db = gain_for(settings.target, as_spoken, settings.ceiling)
         leveled: dict[str, Any] = {}
 
         def use(text: str, clip: Any, profile: np.ndarray, meter: SessionMeter) -> None:
@@ -438,24 +449,24 @@ def level(
             leveled[text] = replaced(clip) if replaced is not None else clip
             meter.add(text, profile)
 
-        def level_jobs(meter: SessionMeter) -> Iterator[tuple[tuple[str, str], tuple[Any, ...]]]:
+        def level_jobs(meter: SessionMeter) -> Iterator[tuple[tuple[str, str, Any], Any]]:
             for text in spoken:
                 key = _key("level", digests[text], rate, f"{gain_db:.2f}", f"{ceiling:.2f}")
                 clip = cache.get(key) if cache is not None else None
-                profile = stored_profile(_key("profile", key, rate)) if clip else None
+                profile = stored_profile(_key("profile", key, rate)) if clip is not None else None
                 if clip is not None and profile is not None:
                     use(text, clip, profile, meter)
                     continue
                 own = kept.get(text)
                 if own is None:
                     own = stored_profile(_key("profile", digests[text], rate))
-                yield (text, key), (originals[text].pcm, rate, gain_db, ceiling, own)
+                yield (text, key, clip), (originals[text].pcm, rate, gain_db, ceiling, own)
 
         for attempt in range(2):
             meter = new_meter()
-            for (text, key), (pcm, profile) in pool.imap_unordered(level_clip, level_jobs(meter)):
-                clip = cache.get(key) if cache is not None else None
-                if clip is None:
+            jobs = level_jobs(meter)
+            for (text, key, clip), (pcm, profile) in pool.imap_unordered(level_clip, jobs):
+                if clip is None:  # else the cache had the clip, not its profile
                     clip = SpeechClip(pcm, rate)
                     if cache is not None:
                         clip = cache.put(key, clip)
@@ -466,37 +477,55 @@ def level(
             miss = settings.target - loudness
             if attempt or abs(miss) <= LOUDNESS_TOLERANCE:
                 break
-            gain_db = _step(gain_db + miss / _net_slope(gain_db, settings.ceiling))
+            gain_db = _corrected(gain_db, miss, as_spoken, settings.target, settings.ceiling)
     clips.update(leveled)
     return loudness
 
 
-def _takeback(gain_db: float, ceiling_db: float) -> float:
-    """What the limiter takes back (LU) at `gain_db`, by LIMITER_TAKEBACK (extended in line)."""
+def _takeback(gain_db: float, spoken: float, ceiling_db: float) -> float:
+    """What the limiter takes back (LU) from a voice spoken at `spoken` LUFS given `gain_db`.
+
+    LIMITER_TAKEBACK was measured on espeak-ng at TYPICAL_LUFS and the default ceiling: its
+    peaks sit where its loudness puts them, so a quieter voice (a routine's `volume`) limits
+    as espeak-ng does at less gain, and a lower ceiling as it does at more."""
     gains, taken = zip(*LIMITER_TAKEBACK, strict=True)
-    at = gain_db + CEILING_DBTP - ceiling_db  # a lower ceiling limits as a higher gain does
+    at = gain_db + (spoken - TYPICAL_LUFS) + (CEILING_DBTP - ceiling_db)
     if at <= gains[-1]:
         return float(np.interp(at, gains, taken))
     slope = (taken[-1] - taken[-2]) / (gains[-1] - gains[-2])
     return taken[-1] + (at - gains[-1]) * slope
 
 
-def _net_slope(gain_db: float, ceiling_db: float) -> float:
+def _net_slope(gain_db: float, spoken: float, ceiling_db: float) -> float:
     """How many LU louder one more dB of gain makes the voice, once limited."""
-    return 1 - (_takeback(gain_db + 0.5, ceiling_db) - _takeback(gain_db - 0.5, ceiling_db))
+    above = _takeback(gain_db + 0.5, spoken, ceiling_db)
+    return 1 - (above - _takeback(gain_db - 0.5, spoken, ceiling_db))
 
 
-def gain_for(louder_db: float, ceiling_db: float = CEILING_DBTP) -> float:
-    """The gain (dB, in GAIN_STEP_DB steps) that makes espeak-ng's voice `louder_db` LU louder
-    once limited: the gain, less what the limiter takes back at it, is `louder_db`."""
-    low, high = min(0.0, louder_db), max(0.0, louder_db) + 60.0
-    for _ in range(50):  # bisection: the net gain grows with the gain
+def gain_for(
+    target: float, spoken: float = TYPICAL_LUFS, ceiling_db: float = CEILING_DBTP
+) -> float:
+    """The gain (dB, in GAIN_STEP_DB steps) that brings a voice spoken at `spoken` LUFS to
+    `target` once limited: the gain, less what the limiter takes back at it. Never more than
+    MAX_TAKEBACK_DB over the plain difference: past that, limiting would flatten the voice
+    (the session then comes out quieter than asked, and its manifest says how loud)."""
+    louder = target - spoken
+    low, high = louder, louder + MAX_TAKEBACK_DB  # the limiter only ever takes back
+    for _ in range(40):  # bisection: the net gain grows with the gain
         middle = (low + high) / 2
-        if middle - _takeback(middle, ceiling_db) < louder_db:
+        if middle - _takeback(middle, spoken, ceiling_db) < louder:
             low = middle
         else:
             high = middle
-    return _step((low + high) / 2)
+    return _step(high)
+
+
+def _corrected(gain_db: float, miss: float, spoken: float, target: float, ceiling: float) -> float:
+    """The second pass's gain: the first moved by the miss over the local slope, by at most
+    MAX_CORRECTION_DB, and within the cap `gain_for` keeps."""
+    step = miss / _net_slope(gain_db, spoken, ceiling)
+    step = max(-MAX_CORRECTION_DB, min(MAX_CORRECTION_DB, step))
+    return _step(min(gain_db + step, target - spoken + MAX_TAKEBACK_DB))
 
 
 def _step(gain_db: float) -> float:
@@ -507,7 +536,13 @@ def _key(*parts: object) -> str:
     material = ":".join(
         str(p) for p in ("guidecast-level", LEVEL_VERSION, PROFILE_STRIDE, FFT_BLOCK, *parts)
     )
-    return hashlib.sha256(material.encode()).hexdigest()
+    return _sha256(material.encode())
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # here, not at the top: the workers need no OpenSSL (4 MB each)
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def level_live(clip: SpeechClip, settings: Loudness | None = None) -> SpeechClip:
@@ -519,7 +554,7 @@ def level_live(clip: SpeechClip, settings: Loudness | None = None) -> SpeechClip
     settings = settings or Loudness()
     if settings.target is None:
         return clip
-    factor = 10 ** (gain_for(settings.target - TYPICAL_LUFS, settings.ceiling) / 20)
+    factor = 10 ** (gain_for(settings.target, TYPICAL_LUFS, settings.ceiling) / 20)
     signal = limit(
         to_float(clip.pcm) * factor, settings.ceiling - ENCODER_MARGIN_DB, clip.sample_rate
     )
