@@ -373,12 +373,12 @@ def test_a_limited_clips_profile_is_made_without_filtering_it_again() -> None:
 
 
 def test_the_first_gain_allows_for_what_the_limiter_takes_back() -> None:
-    from guidecast.loudness import LIMITER_TAKEBACK, MAX_TAKEBACK_DB, gain_for
+    from guidecast.loudness import LIMITER_TAKEBACK, MAX_TAKEBACK_LU, gain_for
 
     table = tuple(zip(*LIMITER_TAKEBACK, strict=True))
     assert gain_for(-25.0, -21.0) == pytest.approx(-4.0)  # quieter: nothing to limit
     assert gain_for(-21.0, -21.0) == pytest.approx(0.0)
-    targets = np.arange(-20.5, -14.0, 0.5)
+    targets = np.arange(-20.5, -15.0, 0.5)
     gains = [gain_for(target, -21.0) for target in targets]
     assert gains == sorted(gains)
     for target, gain in zip(targets, gains, strict=True):
@@ -388,7 +388,9 @@ def test_the_first_gain_allows_for_what_the_limiter_takes_back() -> None:
     # a voice 6 dB quieter (a routine's volume 0.5) has its peaks 6 dB lower: 6 dB more gain
     assert gain_for(-16.0, -27.0) == pytest.approx(gain_for(-16.0, -21.0) + 6, abs=0.11)
     # however loud the target, the limiter is never asked to take back more than its cap
-    assert gain_for(-9.0, -21.0) <= 12 + MAX_TAKEBACK_DB
+    loudest = gain_for(-9.0, -21.0)
+    assert float(np.interp(loudest, *table)) == pytest.approx(MAX_TAKEBACK_LU, abs=0.1)
+    assert gain_for(-12.0, -21.0) == loudest
 
 
 def test_the_limiter_holds_a_peak_at_the_very_start_of_a_clip() -> None:
@@ -422,6 +424,28 @@ def test_manifest_loudness_is_what_a_meter_reads_from_the_audio(tmp_path: Path) 
     assert manifest["loudness_lufs"] == pytest.approx(measured, abs=0.05)
     assert measured == pytest.approx(-16.0, abs=0.25)
     assert true_peak_db(samples) <= -1.0
+
+
+def test_a_target_out_of_reach_is_said_and_the_peaks_still_hold(tmp_path: Path) -> None:
+    """-9 LUFS would need espeak-ng's peaks flattened; the build gets as close as it sensibly
+    can, says so in one line, and the manifest tells the loudness it reached."""
+    routine = tmp_path / "test.yaml"
+    routine.write_text(ROUTINE)
+    loud = run_guidecast("build", str(routine), "-o", str(tmp_path), "--loudness=-9")
+    assert loud.returncode == 0, loud.stderr
+    manifest = json.loads((tmp_path / f"{NAME}.json").read_text())
+    reached = manifest["loudness_lufs"]
+    assert -15.5 < reached < -13.5
+    said = re.fullmatch(
+        r"warning: the voice reaches (-\d+\.\d) LUFS, not -9: any louder and limiting its "
+        r"peaks under -1 dBTP would flatten it\n",
+        loud.stderr,
+    )
+    assert said and float(said[1]) == pytest.approx(reached, abs=0.06)
+    audio = decode_mp3(tmp_path / f"{NAME}.mp3", 22050)
+    assert true_peak_db(np.asarray(audio.samples, dtype=np.float64) / 32768.0) <= -1.0
+    usual = run_guidecast("build", str(routine), "-o", str(tmp_path / "usual"))
+    assert usual.returncode == 0 and "warning" not in usual.stderr
 
 
 def test_a_quiet_voice_is_brought_to_the_target_too(tmp_path: Path) -> None:

@@ -76,6 +76,20 @@ class Session:
     timeline: Timeline
     clips: dict[str, SpeechClip] = field(repr=False)
     loudness: float | None = None  # LUFS, once leveled
+    leveled_to: Loudness | None = None  # what the leveling aimed for
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the build should tell the user: the timeline's notes, and a loudness target
+        the voice could not reach."""
+        notes = self.timeline.notes
+        aim, reached = self.leveled_to, self.loudness
+        if aim and aim.target is not None and reached is not None and reached < aim.target - 0.5:
+            notes += (
+                f"the voice reaches {reached:.1f} LUFS, not {aim.target:g}: any louder and "
+                f"limiting its peaks under {aim.ceiling:g} dBTP would flatten it",
+            )
+        return notes
 
 
 @dataclass(frozen=True)
@@ -182,7 +196,7 @@ def level_session(session: Session, loudness: Loudness, cache: ClipCache | None 
 
     The session's clips are replaced in place: the session given is leveled too."""
     measured = level(session.timeline, session.clips, loudness, cache)  # in place
-    return replace(session, loudness=measured)
+    return replace(session, loudness=measured, leveled_to=loudness)
 
 
 def write_session(

@@ -221,7 +221,7 @@ def build(
                 progress=progress,
                 extras=Extras(captions=captions, split=split, cover=cover, page=page),
             )
-        _print_notes(result.session.timeline.notes)
+        _print_notes(result.session.notes)
         timeline = result.session.timeline
         typer.echo(
             f"{result.files[0]}  {format_clock(timeline.seconds)}  {len(timeline.steps)} steps"
@@ -303,7 +303,7 @@ def build_all(
                         progress,
                         Extras(captions=captions, page=page),
                     )
-                _print_notes(result.session.timeline.notes)
+                _print_notes(result.session.notes)
                 typer.echo(f"{result.files[0]}  {format_clock(result.session.timeline.seconds)}")
         finally:
             for pool in pools.values():
