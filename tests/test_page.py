@@ -461,6 +461,9 @@ def test_keyboard(player: Player, built: Any) -> None:
     player.page.focus("#prev")
     keys.press("Tab")
     assert player.js("document.activeElement.id") == "play"
+    # The play button's name follows the audio's "pause" event, which may still be on its way
+    # on a busy machine: wait for it (a name stuck on "Pause" fails here, by timeout).
+    player.wait("document.getElementById('play-label').textContent === 'Play'")
     names = player.js("[...document.querySelectorAll('button')].map(b => b.textContent.trim())")
     assert names[:3] == ["Previous", "Play", "Next"]
 
