@@ -14,9 +14,11 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from guidecast.interrupts import signals_deferred
 from guidecast.speech.engine import SpeechClip, SpeechRequest
 
 MAGIC = b"GCCLIP2\0"
@@ -39,6 +41,20 @@ def _digest(rate: int, samples: int, pcm: bytes) -> bytes:
     digest = hashlib.sha256(MAGIC + struct.pack("<II", rate, samples))
     digest.update(pcm)
     return digest.digest()
+
+
+@contextlib.contextmanager
+def _temporary(folder: Path, suffix: str) -> Iterator[tuple[int, str]]:
+    """A new temporary file in `folder` (its descriptor and path), removed at the end unless
+    renamed. Ctrl-C and SIGTERM wait while it exists, a few milliseconds: an interrupt between
+    making it and the clean-up would leave it behind."""
+    with signals_deferred():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+        try:
+            yield fd, tmp
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 @dataclass(frozen=True)
@@ -99,8 +115,7 @@ class ClipCache:
         header = _HEADER.pack(MAGIC, clip.sample_rate, clip.samples, digest)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
-            try:
+            with _temporary(path.parent, ".clip") as (fd, tmp):
                 with os.fdopen(fd, "wb") as out:
                     out.write(header)
                     out.write(clip.pcm)
@@ -115,9 +130,6 @@ class ClipCache:
                     except OSError:  # no hard links on this file system
                         os.replace(tmp, path)
                         return clip
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
         except OSError:
             pass
         return clip
@@ -141,15 +153,11 @@ class ClipCache:
         path = self.root / key[:2] / f"{key}.blob"
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".blob")
-            try:
+            with _temporary(path.parent, ".blob") as (fd, tmp):
                 with os.fdopen(fd, "wb") as out:
                     out.write(hashlib.sha256(BLOB_MAGIC + payload).digest())
                     out.write(payload)
                 os.replace(tmp, path)
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
 
     def info(self) -> CacheInfo:
         entries = 0
