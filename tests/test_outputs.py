@@ -437,8 +437,8 @@ def test_a_target_out_of_reach_is_said_and_the_peaks_still_hold(tmp_path: Path) 
     reached = manifest["loudness_lufs"]
     assert -15.5 < reached < -13.5
     said = re.fullmatch(
-        r"warning: the voice reaches (-\d+\.\d) LUFS, not -9: any louder and limiting its "
-        r"peaks under -1 dBTP would flatten it\n",
+        r"warning: the session reaches (-\d+\.\d) LUFS, not -9: a louder voice would be "
+        r"flattened by limiting its peaks under -1 dBTP\n",
         loud.stderr,
     )
     assert said and float(said[1]) == pytest.approx(reached, abs=0.06)

@@ -24,6 +24,7 @@ every session is silence, which plays meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
@@ -253,8 +254,10 @@ class LiveShow:
         # Kept on disk, like a build's clips (speech/spool.py): an 8-hour session's clips are
         # hundreds of MB. Leveled on first use: taking 200 cached clips stays instant.
         if self.voice.spool is None:
-            self.voice.spool = ClipSpool(self.voice.cache.root)
-        leveled = _Leveled(_kept(clip, self.voice.spool.add), self._recent)
+            with contextlib.suppress(OSError):  # no temporary file at all: memory it is
+                self.voice.spool = ClipSpool(self.voice.cache.root)
+        spool = self.voice.spool
+        leveled = _Leveled(_kept(clip, spool.add) if spool else clip, self._recent)
         with self._lock:
             self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples

@@ -77,6 +77,7 @@ class Session:
     clips: dict[str, SpeechClip] = field(repr=False)
     loudness: float | None = None  # LUFS, once leveled
     leveled_to: Loudness | None = None  # what the leveling aimed for
+    loudness_capped: bool = False  # the gain stopped short: the limiter would flatten the voice
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -84,10 +85,10 @@ class Session:
         the voice could not reach."""
         notes = self.timeline.notes
         aim, reached = self.leveled_to, self.loudness
-        if aim and aim.target is not None and reached is not None and reached < aim.target - 0.5:
+        if self.loudness_capped and aim and aim.target is not None and reached is not None:
             notes += (
-                f"the voice reaches {reached:.1f} LUFS, not {aim.target:g}: any louder and "
-                f"limiting its peaks under {aim.ceiling:g} dBTP would flatten it",
+                f"the session reaches {reached:.1f} LUFS, not {aim.target:g}: a louder voice "
+                f"would be flattened by limiting its peaks under {aim.ceiling:g} dBTP",
             )
         return notes
 
@@ -195,8 +196,10 @@ def level_session(session: Session, loudness: Loudness, cache: ClipCache | None 
     """The session with its voice at the target loudness and its peaks limited.
 
     The session's clips are replaced in place: the session given is leveled too."""
-    measured = level(session.timeline, session.clips, loudness, cache)  # in place
-    return replace(session, loudness=measured, leveled_to=loudness)
+    made = level(session.timeline, session.clips, loudness, cache)  # in place
+    return replace(
+        session, loudness=made.loudness, leveled_to=loudness, loudness_capped=made.capped
+    )
 
 
 def write_session(

@@ -84,8 +84,8 @@ def _serve(conn: Connection) -> None:
         while True:
             try:
                 message: bytes | None = conn.recv_bytes()
-            except (EOFError, OSError):  # the parent is gone
-                message = None
+            except Exception:  # the parent is gone (or no memory for the job): stop, and
+                message = None  # the parent sees this worker end
             inbox.put(message)
             if message is None:
                 return

@@ -71,6 +71,15 @@ LEVEL_VERSION = 4  # bump when the limiter or the meter changes what they make
 
 
 @dataclass(frozen=True)
+class Leveling:
+    """What `level` made: the session's loudness (LUFS), and whether the gain stopped short
+    of the target because the limiter would have taken back more than MAX_TAKEBACK_LU."""
+
+    loudness: float
+    capped: bool = False
+
+
+@dataclass(frozen=True)
 class Loudness:
     """What to aim for. `target=None` leaves the voice as the engine made it."""
 
@@ -379,9 +388,9 @@ def level(
     settings: Loudness,
     cache: ClipCache | None = None,
     pool: ComputePool | None = None,
-) -> float:
+) -> Leveling:
     """Give the voice one gain for the whole session and limit its peaks, replacing `clips`'
-    entries in place (a clip kept on disk stays on disk); returns the loudness (LUFS).
+    entries in place (a clip kept on disk stays on disk); returns the session's loudness.
 
     The gain is chosen from the session's loudness as spoken and what the limiter takes back
     at that gain (LIMITER_TAKEBACK), in steps of GAIN_STEP_DB: a rebuild after a pacing change
@@ -410,13 +419,13 @@ def level(
         if cache is not None:
             cache.put_blob(key, profile.astype("<f8").tobytes())
 
-    def new_meter() -> SessionMeter:
+    def new_meter(with_sounds: bool = True) -> SessionMeter:
         meter = SessionMeter(timeline)
-        for sound in sounds:
+        for sound in sounds if with_sounds else ():
             meter.add(f"\0{sound}", energy_profile(to_float(sound_pcm(sound, rate)), rate))
         return meter
 
-    def measure_jobs(meter: SessionMeter) -> Iterator[tuple[str, tuple[bytes, int]]]:
+    def measure_jobs() -> Iterator[tuple[str, tuple[bytes, int]]]:
         for text in spoken:
             pcm = originals[text].pcm  # read once (from the spool file) for digest and profile
             digests[text] = _sha256(pcm)
@@ -424,23 +433,29 @@ def level(
             if profile is None:
                 yield text, (pcm, rate)
             else:
-                meter.add(text, profile)
+                measured(text, profile)
+
+    # The session as spoken, and its voice alone: the gain is the voice's (a quiet voice would
+    # otherwise be measured by its chimes, which keep their own level).
+    as_spoken_meters = [new_meter(), new_meter(with_sounds=False)]
+
+    def measured(text: str, profile: np.ndarray) -> None:
+        for meter in as_spoken_meters:
+            meter.add(text, profile)
 
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(ComputePool())
-        meter = new_meter()
-        for text, profile in pool.imap_unordered(clip_profile, measure_jobs(meter)):
+        for text, profile in pool.imap_unordered(clip_profile, measure_jobs()):
             store_profile(_key("profile", digests[text], rate), profile)
             if cache is None:
                 kept[text] = profile
-            meter.add(text, profile)
-        loudness = meter.loudness()
-        del meter
-        if settings.target is None or not math.isfinite(loudness):
-            return loudness
+            measured(text, profile)
+        loudness, as_spoken = (meter.loudness() for meter in as_spoken_meters)
+        as_spoken_meters.clear()  # the next pass's meter is made without these beside it
+        if settings.target is None or not math.isfinite(as_spoken):
+            return Leveling(loudness)
         ceiling = settings.ceiling - ENCODER_MARGIN_DB
-        as_spoken = loudness
         gain_db = gain_for(settings.target, as_spoken, settings.ceiling)
         leveled: dict[str, Any] = {}
 
@@ -478,9 +493,12 @@ def level(
             miss = settings.target - loudness
             if attempt or abs(miss) <= LOUDNESS_TOLERANCE:
                 break
-            gain_db = _corrected(gain_db, miss, as_spoken, settings.ceiling)
+            corrected = _corrected(gain_db, miss, as_spoken, settings.ceiling)
+            if corrected == gain_db:  # at the most the limiter may take back already
+                break
+            gain_db = corrected
     clips.update(leveled)
-    return loudness
+    return Leveling(loudness, capped=gain_db >= _step_down(_max_gain(as_spoken, settings.ceiling)))
 
 
 def _takeback(gain_db: float, spoken: float, ceiling_db: float) -> float:
@@ -518,7 +536,7 @@ def gain_for(
             low = middle
         else:
             high = middle
-    return _step(min(high, most))
+    return _step(high) if high < most else _step_down(most)
 
 
 def _max_gain(spoken: float, ceiling_db: float) -> float:
@@ -533,11 +551,16 @@ def _corrected(gain_db: float, miss: float, spoken: float, ceiling: float) -> fl
     MAX_CORRECTION_DB, and never past the gain `gain_for` stops at."""
     step = miss / _net_slope(gain_db, spoken, ceiling)
     step = max(-MAX_CORRECTION_DB, min(MAX_CORRECTION_DB, step))
-    return _step(min(gain_db + step, _max_gain(spoken, ceiling)))
+    most = _max_gain(spoken, ceiling)
+    return _step(gain_db + step) if gain_db + step < most else _step_down(most)
 
 
 def _step(gain_db: float) -> float:
-    return round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB
+    return round(round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB, 6)
+
+
+def _step_down(gain_db: float) -> float:
+    return round(math.floor(gain_db / GAIN_STEP_DB + 1e-9) * GAIN_STEP_DB, 6)
 
 
 def _key(*parts: object) -> str:

@@ -10,6 +10,7 @@ away with the last clip that refers to it.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -27,18 +28,19 @@ class ClipSpool:
         self._lock = threading.Lock()
 
     def add(self, clip: SpeechClip) -> SpooledClip:
+        """The clip, written to the file at once (unbuffered: a write that fails, on a full
+        disk say, raises here and leaves no half-written buffer to fail every later read)."""
+        data = memoryview(clip.pcm)
         with self._lock:
             offset = self._end
-            self._file.seek(offset)
-            self._file.write(clip.pcm)
-            self._end += len(clip.pcm)
+            self._end += len(data)
+        done = 0
+        while done < len(data):
+            done += os.pwrite(self._file.fileno(), data[done:], offset + done)
         return SpooledClip(self, offset, clip.samples, clip.sample_rate)
 
     def read(self, offset: int, size: int) -> bytes:
-        with self._lock:
-            self._file.flush()
-            self._file.seek(offset)
-            data = self._file.read(size)
+        data = os.pread(self._file.fileno(), size, offset)
         if len(data) != size:
             raise OSError(f"the clip spool file came back short ({len(data)} of {size} bytes)")
         return data
@@ -87,7 +89,7 @@ def _temporary_file(folder: Path | None) -> IO[bytes]:
     if folder is not None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            return tempfile.TemporaryFile(prefix=".spool-", dir=folder)
+            return tempfile.TemporaryFile(prefix=".spool-", dir=folder, buffering=0)
         except OSError:
             pass
-    return tempfile.TemporaryFile(prefix="guidecast-spool-")
+    return tempfile.TemporaryFile(prefix="guidecast-spool-", buffering=0)
