@@ -45,6 +45,7 @@ OVERSAMPLE = 4  # true peak: BS.1770 asks for at least 4x at 48 kHz
 INTERPOLATION_TAPS = 8  # each side: windowed-sinc interpolation for the oversampled peaks
 PROFILE_STRIDE = 128  # samples between points of a clip's energy profile (6 ms at 22 kHz)
 TYPICAL_LUFS = -21.0  # espeak-ng, and the neural engines (leveled to it), as they speak
+TYPICAL_PEAK_DB = -3.05  # espeak-ng's median clip peaks there (the shipped routines: -2.9 to -3.2)
 # What the limiter takes back (LU) from espeak-ng's loudness at each gain (dB), with the default
 # ceiling: measured on the shipped routines, which agree within 0.15 LU. The first gain is
 # chosen with it, so a build usually limits its clips once.
@@ -410,6 +411,7 @@ def level(
     originals = {text: clips[text] for text in spoken}
     digests: dict[str, str] = {}
     kept: dict[str, np.ndarray] = {}  # the clips' own profiles, when there is no cache for them
+    peaks: list[int] = []  # each clip's sample peak, for what the limiter will take back
 
     def stored_profile(key: str) -> np.ndarray | None:
         stored = cache.get_blob(key) if cache is not None else None
@@ -429,6 +431,8 @@ def level(
         for text in spoken:
             pcm = originals[text].pcm  # read once (from the spool file) for digest and profile
             digests[text] = _sha256(pcm)
+            samples = np.frombuffer(pcm, dtype="<i2")
+            peaks.append(max(int(samples.max(initial=0)), -int(samples.min(initial=0))))
             profile = stored_profile(_key("profile", digests[text], rate))
             if profile is None:
                 yield text, (pcm, rate)
@@ -456,7 +460,8 @@ def level(
         if settings.target is None or not math.isfinite(as_spoken):
             return Leveling(loudness)
         ceiling = settings.ceiling - ENCODER_MARGIN_DB
-        gain_db = gain_for(settings.target, as_spoken, settings.ceiling)
+        peak_db = _median_peak_db(peaks)
+        gain_db = gain_for(settings.target, as_spoken, settings.ceiling, peak_db)
         leveled: dict[str, Any] = {}
 
         def use(text: str, clip: Any, profile: np.ndarray, meter: SessionMeter) -> None:
@@ -493,66 +498,77 @@ def level(
             miss = settings.target - loudness
             if attempt or abs(miss) <= LOUDNESS_TOLERANCE:
                 break
-            corrected = _corrected(gain_db, miss, as_spoken, settings.ceiling)
+            corrected = _corrected(gain_db, miss, peak_db, settings.ceiling)
             if corrected == gain_db:  # at the most the limiter may take back already
                 break
             gain_db = corrected
     clips.update(leveled)
-    return Leveling(loudness, capped=gain_db >= _step_down(_max_gain(as_spoken, settings.ceiling)))
+    most = _step_down(_max_gain(peak_db, settings.ceiling))
+    return Leveling(loudness, capped=gain_db >= most)
 
 
-def _takeback(gain_db: float, spoken: float, ceiling_db: float) -> float:
-    """What the limiter takes back (LU) from a voice spoken at `spoken` LUFS given `gain_db`.
+def _takeback(gain_db: float, peak_db: float, ceiling_db: float) -> float:
+    """What the limiter takes back (LU) from a voice whose clips peak at `peak_db` (dBFS, the
+    median clip's sample peak) given `gain_db`.
 
-    LIMITER_TAKEBACK was measured on espeak-ng at TYPICAL_LUFS and the default ceiling: its
-    peaks sit where its loudness puts them, so a quieter voice (a routine's `volume`) limits
-    as espeak-ng does at less gain, and a lower ceiling as it does at more."""
+    LIMITER_TAKEBACK was measured on espeak-ng, whose clips peak at TYPICAL_PEAK_DB, with the
+    default ceiling: what the limiter takes depends on how far the gain pushes the peaks over
+    the ceiling, so a voice peaking lower (a routine's `volume`) limits as espeak-ng does at
+    less gain, and a lower ceiling as it does at more."""
     gains, taken = zip(*LIMITER_TAKEBACK, strict=True)
-    at = gain_db + (spoken - TYPICAL_LUFS) + (CEILING_DBTP - ceiling_db)
+    at = gain_db + (peak_db - TYPICAL_PEAK_DB) + (CEILING_DBTP - ceiling_db)
     if at <= gains[-1]:
         return float(np.interp(at, gains, taken))
     slope = (taken[-1] - taken[-2]) / (gains[-1] - gains[-2])
     return taken[-1] + (at - gains[-1]) * slope
 
 
-def _net_slope(gain_db: float, spoken: float, ceiling_db: float) -> float:
+def _net_slope(gain_db: float, peak_db: float, ceiling_db: float) -> float:
     """How many LU louder one more dB of gain makes the voice, once limited."""
-    above = _takeback(gain_db + 0.5, spoken, ceiling_db)
-    return 1 - (above - _takeback(gain_db - 0.5, spoken, ceiling_db))
+    above = _takeback(gain_db + 0.5, peak_db, ceiling_db)
+    return 1 - (above - _takeback(gain_db - 0.5, peak_db, ceiling_db))
 
 
 def gain_for(
-    target: float, spoken: float = TYPICAL_LUFS, ceiling_db: float = CEILING_DBTP
+    target: float,
+    spoken: float = TYPICAL_LUFS,
+    ceiling_db: float = CEILING_DBTP,
+    peak_db: float = TYPICAL_PEAK_DB,
 ) -> float:
-    """The gain (dB, in GAIN_STEP_DB steps) that brings a voice spoken at `spoken` LUFS to
-    `target` once limited: the gain, less what the limiter takes back at it. Never a gain at
-    which the limiter would take back more than MAX_TAKEBACK_LU: the session then comes out
-    quieter than asked, and says so (build.Session.notes)."""
-    louder, most = target - spoken, _max_gain(spoken, ceiling_db)
+    """The gain (dB, in GAIN_STEP_DB steps) that brings a voice spoken at `spoken` LUFS, its
+    clips peaking at `peak_db`, to `target` once limited: the gain, less what the limiter takes
+    back at it. Never a gain at which the limiter would take back more than MAX_TAKEBACK_LU:
+    the session then comes out quieter than asked, and says so (build.Session.notes)."""
+    louder, most = target - spoken, _max_gain(peak_db, ceiling_db)
     low, high = louder, louder + MAX_TAKEBACK_LU  # the limiter only ever takes back
     for _ in range(40):  # bisection: the net gain grows with the gain
         middle = (low + high) / 2
-        if middle - _takeback(middle, spoken, ceiling_db) < louder:
+        if middle - _takeback(middle, peak_db, ceiling_db) < louder:
             low = middle
         else:
             high = middle
     return _step(high) if high < most else _step_down(most)
 
 
-def _max_gain(spoken: float, ceiling_db: float) -> float:
+def _max_gain(peak_db: float, ceiling_db: float) -> float:
     """The gain at which the limiter takes back MAX_TAKEBACK_LU (LIMITER_TAKEBACK inverted)."""
     gains, taken = zip(*LIMITER_TAKEBACK, strict=True)
     at = float(np.interp(MAX_TAKEBACK_LU, taken, gains))
-    return at - (spoken - TYPICAL_LUFS) - (CEILING_DBTP - ceiling_db)
+    return at - (peak_db - TYPICAL_PEAK_DB) - (CEILING_DBTP - ceiling_db)
 
 
-def _corrected(gain_db: float, miss: float, spoken: float, ceiling: float) -> float:
+def _corrected(gain_db: float, miss: float, peak_db: float, ceiling: float) -> float:
     """The second pass's gain: the first moved by the miss over the local slope, by at most
     MAX_CORRECTION_DB, and never past the gain `gain_for` stops at."""
-    step = miss / _net_slope(gain_db, spoken, ceiling)
+    step = miss / _net_slope(gain_db, peak_db, ceiling)
     step = max(-MAX_CORRECTION_DB, min(MAX_CORRECTION_DB, step))
-    most = _max_gain(spoken, ceiling)
+    most = _max_gain(peak_db, ceiling)
     return _step(gain_db + step) if gain_db + step < most else _step_down(most)
+
+
+def _median_peak_db(peaks: list[int]) -> float:
+    peak = float(np.median(peaks)) if peaks else 0.0
+    return 20 * math.log10(peak / 32768) if peak > 0 else TYPICAL_PEAK_DB
 
 
 def _step(gain_db: float) -> float:
