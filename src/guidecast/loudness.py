@@ -423,13 +423,12 @@ def level(
         if cache is not None:
             cache.put_blob(key, profile.astype("<f8").tobytes())
 
-    def new_meter(with_sounds: bool = True) -> SessionMeter:
-        meter = SessionMeter(timeline)
-        for sound in sounds if with_sounds else ():
+    def with_sounds(meter: SessionMeter) -> SessionMeter:
+        for sound in sounds:
             meter.add(f"\0{sound}", energy_profile(to_float(sound_pcm(sound, rate)), rate))
         return meter
 
-    def measure_jobs() -> Iterator[tuple[str, tuple[bytes, int]]]:
+    def measure_jobs(meter: SessionMeter) -> Iterator[tuple[str, tuple[bytes, int]]]:
         for text in spoken:
             pcm = originals[text].pcm  # read once (from the spool file) for digest and profile
             digests[text] = _sha256(pcm)
@@ -439,28 +438,24 @@ def level(
             if profile is None:
                 yield text, (pcm, rate)
             else:
-                measured(text, profile)
+                meter.add(text, profile)
 
-    # The session as spoken, and its voice alone: the gain is the voice's (a quiet voice would
-    # otherwise be measured by its chimes, which keep their own level).
-    as_spoken_meters = [new_meter(), new_meter(with_sounds=False)]
-
-    def measured(text: str, profile: np.ndarray) -> None:
-        for meter in as_spoken_meters:
-            meter.add(text, profile)
+    # The voice alone first: the gain is the voice's (a quiet voice would otherwise be measured
+    # by its chimes, which keep their own level). The chimes join it only if nothing is leveled.
+    meter = SessionMeter(timeline)
 
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(ComputePool())
-        for text, profile in pool.imap_unordered(clip_profile, measure_jobs()):
+        for text, profile in pool.imap_unordered(clip_profile, measure_jobs(meter)):
             store_profile(_key("profile", digests[text], rate), profile)
             if cache is None:
                 kept[text] = profile
-            measured(text, profile)
-        loudness, as_spoken = (meter.loudness() for meter in as_spoken_meters)
-        as_spoken_meters.clear()  # the next pass's meter is made without these beside it
+            meter.add(text, profile)
+        as_spoken = meter.loudness()
         if settings.target is None or not math.isfinite(as_spoken):
-            return Leveling(loudness)
+            return Leveling(with_sounds(meter).loudness())
+        del meter  # the next pass's meter is made without this one beside it
         ceiling = settings.ceiling - ENCODER_MARGIN_DB
         level_db = _voice_level(as_spoken, peaks)
         gain_db = gain_for(settings.target, as_spoken, settings.ceiling, level_db)
@@ -486,7 +481,7 @@ def level(
                 yield (text, key, clip), (originals[text].pcm, rate, gain_db, ceiling, own)
 
         for attempt in range(2):
-            meter = new_meter()
+            meter = with_sounds(SessionMeter(timeline))
             jobs = level_jobs(meter)
             for (text, key, clip), (pcm, profile) in pool.imap_unordered(level_clip, jobs):
                 if clip is None:  # else the cache had the clip, not its profile
@@ -550,7 +545,7 @@ def gain_for(
             low = middle
         else:
             high = middle
-    return _step(high) if high < most else _step_down(most)
+    return _capped(high, most)
 
 
 def _max_gain(level_db: float, ceiling_db: float) -> float:
@@ -565,8 +560,12 @@ def _corrected(gain_db: float, miss: float, level_db: float, ceiling: float) -> 
     MAX_CORRECTION_DB, and never past the gain `gain_for` stops at."""
     step = miss / _net_slope(gain_db, level_db, ceiling)
     step = max(-MAX_CORRECTION_DB, min(MAX_CORRECTION_DB, step))
-    most = _max_gain(level_db, ceiling)
-    return _step(gain_db + step) if gain_db + step < most else _step_down(most)
+    return _capped(gain_db + step, _max_gain(level_db, ceiling))
+
+
+def _capped(gain_db: float, most: float) -> float:
+    """`gain_db` in GAIN_STEP_DB steps, never past `most` (rounded down to a step)."""
+    return _step(gain_db) if gain_db < most else _step_down(most)
 
 
 def _voice_level(spoken: float, peaks: list[int]) -> float:
