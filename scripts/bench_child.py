@@ -29,8 +29,8 @@ from pathlib import Path
 
 
 def _pacing(sets: list[str]):
-    from guidecast.durations import parse_time_range
-    from guidecast.pacing import Pacing
+    from guidecast.core.durations import parse_time_range
+    from guidecast.routine.pacing import Pacing
 
     times = {}
     for item in sets:
@@ -42,7 +42,7 @@ def _pacing(sets: list[str]):
 def _session(routine_path: str, sets: list[str]):
     """The planned session; its clips come from the cache (already made by a cold build)."""
     from guidecast.build import AudioSettings, plan, voice_for
-    from guidecast.load import read_routine_file
+    from guidecast.routine.load import read_routine_file
 
     routine = read_routine_file(Path(routine_path))
     pacing = _pacing(sets)
@@ -68,8 +68,8 @@ def run_cli(args: list[str]) -> dict:
 
 def run_speech(routine_path: str) -> dict:
     from guidecast.build import AudioSettings, plan, voice_for
-    from guidecast.load import read_routine_file
-    from guidecast.pacing import Pacing
+    from guidecast.routine.load import read_routine_file
+    from guidecast.routine.pacing import Pacing
 
     routine = read_routine_file(Path(routine_path))
     voice = voice_for(routine, Pacing(), AudioSettings().sample_rate)
@@ -82,7 +82,7 @@ def run_speech(routine_path: str) -> dict:
 
 
 def run_render(routine_path: str, pcm_path: str, sets: list[str]) -> dict:
-    from guidecast.render import stream_pcm
+    from guidecast.audio.render import stream_pcm
 
     session, voice = _session(routine_path, sets)
     start = time.perf_counter()
@@ -131,8 +131,8 @@ def run_pydub(routine_path: str, mp3_path: str, sets: list[str]) -> dict:
         warnings.simplefilter("ignore")
         from pydub import AudioSegment
 
+    from guidecast.audio.sounds import sound_pcm
     from guidecast.build import AudioSettings
-    from guidecast.sounds import sound_pcm
 
     AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
     session, _ = _session(routine_path, sets)
@@ -179,12 +179,12 @@ def run_play(routine_path: str) -> dict:
     scripts/bench.py launched this process ($BENCH_LAUNCHED, monotonic: the same clock system
     wide on Linux), which adds Python's start-up and the imports.
     """
-    import guidecast.view
-    from guidecast.play import handle_key
+    import guidecast.live.view
+    from guidecast.live.play import handle_key
 
     players = []
 
-    class QuitAfterFirstSpeech(guidecast.view.PlainView):
+    class QuitAfterFirstSpeech(guidecast.live.view.PlainView):
         def __init__(self, player, device, out=None) -> None:
             super().__init__(player, device, out)
             players.append(player)
@@ -194,7 +194,7 @@ def run_play(routine_path: str) -> dict:
             if event.kind == "cue" and event.cue is not None and event.cue.text is not None:
                 handle_key(self.player, "q")
 
-    guidecast.view.PlainView = QuitAfterFirstSpeech  # the view the command uses without a tty
+    guidecast.live.view.PlainView = QuitAfterFirstSpeech  # the view the command uses without a tty
     result = run_cli(["play", routine_path, "--device", "null"])
     player = players[0]
     if player.first_audio is None or player.first_speech is None:

@@ -32,8 +32,17 @@ def _build(src: Path, example: Path, out: Path, cache: Path) -> None:
         check=True,
     )
     subprocess.run(
-        [str(PYTHON), "-m", "guidecast", "build", str(example), "-o", str(out / "split"), "--split"]
-        + common,
+        [
+            str(PYTHON),
+            "-m",
+            "guidecast",
+            "build",
+            str(example),
+            "-o",
+            str(out / "split"),
+            "--split",
+            *common,
+        ],
         env=env,
         check=True,
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.library import shipped_names
+from guidecast.routine.library import shipped_names
 
 F = "routine.yaml"
 MISSING = object()  # the file is not created

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.routine import VoiceSettings
-from guidecast.speech import espeak
+from guidecast.routine.model import VoiceSettings
 from guidecast.speech.cache import _HEADER, MAGIC, ClipCache, _digest
 from guidecast.speech.engine import SpeechRequest
-from guidecast.voice import Voice
+from guidecast.speech.engines import espeak
+from guidecast.speech.voice import Voice
 
 TEXTS = [("Breathe in slowly.", "step 'a'"), ("Now rest your hands.", "step 'b'")]
 

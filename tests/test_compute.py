@@ -1,4 +1,4 @@
-"""The worker processes that do a build's loudness work (guidecast.compute)."""
+"""The worker processes that do a build's loudness work (guidecast.core.processes)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from guidecast.compute import ComputePool
-from guidecast.errors import AudioError
+from guidecast.core.errors import AudioError
+from guidecast.core.processes import ComputePool
 
 
 def test_every_job_comes_back_once_with_its_tag() -> None:

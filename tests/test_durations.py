@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.durations import (
+from guidecast.core.durations import (
     DurationSyntaxError,
     TimeRange,
     format_clock,
@@ -16,7 +16,7 @@ from guidecast.durations import (
     parse_duration,
     parse_time_range,
 )
-from guidecast.names import MAX_SLUG, slugify
+from guidecast.core.names import MAX_SLUG, slugify
 
 EXPECTED = "a duration such as 45, 45s, 1m30s, 2 min or 1.5m"
 

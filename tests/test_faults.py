@@ -27,13 +27,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from guidecast import output as output_module
 from guidecast.cli import app
-from guidecast.errors import OutputError
-from guidecast.output import AtomicOutputs
-from guidecast.routine import VoiceSettings
+from guidecast.core.errors import OutputError
+from guidecast.output import files as output_module
+from guidecast.output.files import AtomicOutputs
+from guidecast.routine.model import VoiceSettings
 from guidecast.speech.cache import ClipCache
-from guidecast.voice import Voice
+from guidecast.speech.voice import Voice
 
 MP3, JSON, PNG = "fault-test.mp3", "fault-test.json", "fault-test.png"
 ENOSPC = os.strerror(errno.ENOSPC)  # "No space left on device"
@@ -681,7 +681,7 @@ def test_problems_are_one_line_each_without_verbose_and_traced_with_it(
     assert verbose.exit_code == 2
     assert verbose.stderr.startswith("Traceback (most recent call last):")
     assert "yaml.scanner.ScannerError: while scanning a quoted scalar" in verbose.stderr
-    assert "guidecast.errors.RoutineError" in verbose.stderr
+    assert "guidecast.core.errors.RoutineError" in verbose.stderr
     assert verbose.stderr.endswith("\n" + problem)
 
 
@@ -695,7 +695,7 @@ def test_verbose_shows_the_os_error_behind_a_write_failure(
     verbose = cli(work, monkeypatch, "-v", "build", "routine.yaml", "-o", "out")
     assert verbose.exit_code == 1
     assert f"OSError: [Errno {errno.ENOSPC}] {ENOSPC}" in verbose.stderr
-    assert "guidecast.errors.OutputError" in verbose.stderr
+    assert "guidecast.core.errors.OutputError" in verbose.stderr
     assert verbose.stderr.endswith("\n" + message)
 
 

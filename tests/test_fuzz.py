@@ -29,9 +29,11 @@ from typer.testing import CliRunner
 
 from guidecast.build import plan
 from guidecast.cli import app
-from guidecast.errors import GuidecastError, RoutineError
-from guidecast.library import routines_dir, shipped_names
-from guidecast.load import (
+from guidecast.core.errors import GuidecastError, RoutineError
+from guidecast.language.phrases import FIELDS
+from guidecast.output.manifest import manifest
+from guidecast.routine.library import routines_dir, shipped_names
+from guidecast.routine.load import (
     COUNT_KEYS,
     CUE_KEYS,
     ROUNDS_KEYS,
@@ -41,10 +43,8 @@ from guidecast.load import (
     VOICE_KEYS,
     read_routine_file,
 )
-from guidecast.manifest import manifest
-from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing
-from guidecast.phrases import FIELDS
-from guidecast.voice import Voice
+from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
+from guidecast.speech.voice import Voice
 
 RATE = 22050
 SHIPPED = {name: (routines_dir() / f"{name}.yaml").read_text() for name in shipped_names()}

@@ -24,7 +24,10 @@ def test_no_espeak_or_ffmpeg_on_the_bare_path() -> None:
 
 
 def test_espeak_comes_from_the_wheel() -> None:
-    code = "from guidecast.speech.espeak import load_espeak_library; print(load_espeak_library())"
+    code = (
+        "from guidecast.speech.engines.espeak import load_espeak_library; "
+        "print(load_espeak_library())"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=bare_env(), timeout=60
     )

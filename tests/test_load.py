@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guidecast.errors import RoutineError
-from guidecast.load import parse_routine
+from guidecast.core.errors import RoutineError
+from guidecast.routine.load import parse_routine
 
 BASE = (
     "guidecast: {version}\ntitle: T\n{extra}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.mp3 import Mp3Stream, silent_frame
+from guidecast.output.mp3 import Mp3Stream, silent_frame
 from tests.listening import decode_mp3
 
 RATE = 22050

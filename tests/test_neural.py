@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.errors import EngineNotInstalledError, VoiceNotFoundError
-from guidecast.library import routines_dir
-from guidecast.routine import VoiceSettings
-from guidecast.speech import neural
+from guidecast.core.errors import EngineNotInstalledError, VoiceNotFoundError
+from guidecast.routine.library import routines_dir
+from guidecast.routine.model import VoiceSettings
 from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
+from guidecast.speech.engines import neural
 from guidecast.speech.workers import ENGINES, SpeechPool, engine_class
 from tests.listening import SILENCE_PEAK, SPEECH_RMS, Decoded, decode_mp3
 
@@ -233,7 +233,8 @@ def test_rate_maps_to_the_pace_espeak_speaks() -> None:
 
 
 def test_speed_curves_interpolate_and_clamp() -> None:
-    from guidecast.speech import hibari_engine, piper_engine
+    from guidecast.speech.engines import hibari as hibari_engine
+    from guidecast.speech.engines import piper as piper_engine
 
     curve = neural.SpeedCurve([(1.0, 200.0), (2.0, 400.0), (0.5, 100.0)])
     assert curve.setting(300) == pytest.approx(1.5)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
-from guidecast.errors import UsageError
+from guidecast.core.errors import UsageError
 from tests.listening import decode_mp3
 from tests.test_end_to_end import ROUTINE, run_guidecast
 
@@ -119,13 +119,13 @@ def test_ffmpeg_lists_the_chapters_in_order(built: tuple[Path, dict]) -> None:
 
 def test_chapter_order_survives_titles_of_every_length() -> None:
     """The trap: mutagen sorts frames by size. Long and short titles, in a bad order."""
-    from guidecast.chapters import Chapter
-    from guidecast.tags import TrackInfo, write_tags
+    from guidecast.output.tags import TrackInfo, write_tags
+    from guidecast.timeline.chapters import Chapter
 
     titles = ["A much longer chapter title than the others", "B", "Ünïcode ✓ 🌙", "Dd", "E" * 90]
     chapters = tuple(Chapter(t, i * 22050, (i + 1) * 22050) for i, t in enumerate(titles))
     buffer = io.BytesIO()
-    from guidecast.mp3 import Mp3Stream
+    from guidecast.output.mp3 import Mp3Stream
 
     stream = Mp3Stream(buffer, 22050)
     stream.write(bytes(2 * 22050 * len(titles)))
@@ -299,7 +299,7 @@ def test_loudness_target_is_configurable(tmp_path: Path) -> None:
 
 
 def test_limiter_lowers_peaks_without_clipping() -> None:
-    from guidecast.loudness import limit, true_peak_envelope
+    from guidecast.audio.loudness import limit, true_peak_envelope
 
     rate = 22050
     t = np.arange(rate) / rate
@@ -316,8 +316,8 @@ def test_limiter_lowers_peaks_without_clipping() -> None:
 def test_meter_agrees_with_pyloudnorm() -> None:
     import pyloudnorm
 
-    from guidecast.loudness import energy_profile, session_loudness
-    from guidecast.timeline import Cue, Timeline
+    from guidecast.audio.loudness import energy_profile, session_loudness
+    from guidecast.timeline.layout import Cue, Timeline
 
     rate = 22050
     rng = np.random.default_rng(1)
@@ -338,7 +338,7 @@ def test_meter_agrees_with_pyloudnorm() -> None:
 def test_a_limited_clips_profile_is_made_without_filtering_it_again() -> None:
     """limited_profile() scales each stride of the clip's own profile as the limiter scales
     its plain energy; the session's loudness comes out as if the limited clip were filtered."""
-    from guidecast.loudness import (
+    from guidecast.audio.loudness import (
         energy_profile,
         limit,
         limited_profile,
@@ -346,7 +346,7 @@ def test_a_limited_clips_profile_is_made_without_filtering_it_again() -> None:
         to_float,
         to_pcm,
     )
-    from guidecast.timeline import Cue, Timeline
+    from guidecast.timeline.layout import Cue, Timeline
 
     rate = 22050
     rng = np.random.default_rng(7)
@@ -373,7 +373,7 @@ def test_a_limited_clips_profile_is_made_without_filtering_it_again() -> None:
 
 
 def test_the_first_gain_allows_for_what_the_limiter_takes_back() -> None:
-    from guidecast.loudness import LIMITER_TAKEBACK, MAX_TAKEBACK_LU, gain_for
+    from guidecast.audio.loudness import LIMITER_TAKEBACK, MAX_TAKEBACK_LU, gain_for
 
     table = tuple(zip(*LIMITER_TAKEBACK, strict=True))
     assert gain_for(-25.0, -21.0) == pytest.approx(-4.0)  # quieter: nothing to limit
@@ -395,7 +395,7 @@ def test_the_first_gain_allows_for_what_the_limiter_takes_back() -> None:
 
 
 def test_the_limiter_holds_a_peak_at_the_very_start_of_a_clip() -> None:
-    from guidecast.loudness import limit, true_peak_envelope
+    from guidecast.audio.loudness import limit, true_peak_envelope
 
     rate = 22050
     clip = np.zeros(rate // 4)
@@ -586,9 +586,9 @@ def test_more_chapters_than_one_table_of_contents_holds(tmp_path: Path) -> None:
     """A CTOC counts its entries in one byte: 600 chapters need sub-tables, still in order."""
     # Half-second chapters: ffmpeg's export shifts chapters by the encoder delay (0.14 s at
     # 8 kHz) and drops one that would end before zero.
-    from guidecast.chapters import Chapter
-    from guidecast.mp3 import Mp3Stream
-    from guidecast.tags import TrackInfo, write_tags
+    from guidecast.output.mp3 import Mp3Stream
+    from guidecast.output.tags import TrackInfo, write_tags
+    from guidecast.timeline.chapters import Chapter
 
     rate, count = 8000, 600
     path = tmp_path / "long.mp3"

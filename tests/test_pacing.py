@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.durations import TimeRange
-from guidecast.errors import RoutineError, UsageError
-from guidecast.pacing import Pacing, check_step_ids, pacing_from_options, read_pacing_file
+from guidecast.core.durations import TimeRange
+from guidecast.core.errors import RoutineError, UsageError
+from guidecast.routine.pacing import Pacing, check_step_ids, pacing_from_options, read_pacing_file
 from tests.test_bad_routines import assert_refused, guidecast
 from tests.test_timeline import RATE, timeline_for
 

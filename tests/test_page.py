@@ -25,8 +25,8 @@ import pytest
 from typer.testing import CliRunner
 
 from guidecast.cli import app
-from guidecast.errors import UsageError
-from guidecast.page import check_manifest, page_html, script_json
+from guidecast.core.errors import UsageError
+from guidecast.output.page import check_manifest, page_html, script_json
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GUIDECAST_CHROMIUM", "/usr/bin/chromium")

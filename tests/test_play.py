@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.ahead import LiveShow
 from guidecast.build import DEFAULT_SAMPLE_RATE, Session, plan, voice_for
-from guidecast.library import resolve
-from guidecast.load import read_routine_file
-from guidecast.manifest import manifest
-from guidecast.pacing import Pacing
-from guidecast.play import Event, Player, handle_key, play
+from guidecast.live.ahead import LiveShow
+from guidecast.live.play import Event, Player, handle_key, play
+from guidecast.live.view import PlainView, big_text, clock, screen
+from guidecast.output.manifest import manifest
+from guidecast.routine.library import resolve
+from guidecast.routine.load import read_routine_file
+from guidecast.routine.pacing import Pacing
 from guidecast.speech.cache import ClipCache
-from guidecast.view import PlainView, big_text, clock, screen
 
 ROUTINE = """\
 guidecast: 1
@@ -375,7 +375,7 @@ def test_the_screen_shows_step_words_times_and_next(routine_file: Path, planned:
 
 
 def test_play_runs_at_the_build_sample_rate() -> None:
-    from guidecast.play import PLAY_SAMPLE_RATE
+    from guidecast.live.play import PLAY_SAMPLE_RATE
 
     assert PLAY_SAMPLE_RATE == DEFAULT_SAMPLE_RATE
 

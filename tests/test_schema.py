@@ -19,14 +19,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import guidecast
-from guidecast import durations, load
-from guidecast.durations import DurationSyntaxError, parse_duration, parse_time_range
-from guidecast.errors import RoutineError
-from guidecast.library import routines_dir, shipped_names
-from guidecast.phrases import FIELDS as PHRASE_FIELDS
+from guidecast.core import durations
+from guidecast.core.durations import DurationSyntaxError, parse_duration, parse_time_range
+from guidecast.core.errors import RoutineError
+from guidecast.language.phrases import FIELDS as PHRASE_FIELDS
+from guidecast.routine import load
+from guidecast.routine.library import routines_dir, shipped_names
 from guidecast.speech.workers import ENGINES
 
-SCHEMA_PATH = Path(guidecast.__file__).parent / "routine.schema.json"
+SCHEMA_PATH = Path(guidecast.__file__).parent / "routine" / "routine.schema.json"
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 EXAMPLE = DOCS / "example-routine.yaml"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

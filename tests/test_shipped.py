@@ -12,11 +12,11 @@ import miniaudio
 import pytest
 
 from guidecast.build import DEFAULT_SAMPLE_RATE, plan, voice_for
-from guidecast.library import resolve, routines_dir, shipped_names
-from guidecast.load import read_routine_file
-from guidecast.pacing import Pacing
-from guidecast.routine import Rounds, Routine
-from guidecast.script import make_script
+from guidecast.routine.library import resolve, routines_dir, shipped_names
+from guidecast.routine.load import read_routine_file
+from guidecast.routine.model import Rounds, Routine
+from guidecast.routine.pacing import Pacing
+from guidecast.script.model import make_script
 
 NAMES = shipped_names()
 MP3_FRAME = 576

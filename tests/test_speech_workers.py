@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.errors import SpeechError
-from guidecast.routine import VoiceSettings
+from guidecast.core.errors import SpeechError
+from guidecast.routine.model import VoiceSettings
 from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SpeechRequest
+from guidecast.speech.voice import Voice
 from guidecast.speech.workers import SpeechPool
-from guidecast.voice import Voice
 
 FAULTY = "tests.fault_engine:FaultyEngine"
 

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guidecast.durations import TimeRange
-from guidecast.errors import UsageError
-from guidecast.load import parse_routine
-from guidecast.pacing import Pacing
-from guidecast.script import make_script
-from guidecast.sounds import sound_samples
-from guidecast.timeline import (
+from guidecast.audio.sounds import sound_samples
+from guidecast.core.durations import TimeRange
+from guidecast.core.errors import UsageError
+from guidecast.routine.load import parse_routine
+from guidecast.routine.pacing import Pacing
+from guidecast.script.model import make_script
+from guidecast.timeline.layout import (
     AFTER_CHIME,
     BEFORE_PERFORM,
     BETWEEN_LINES,

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from guidecast.captions import chapters_webvtt, lrc, lyrics_text, srt, synced_lyrics, webvtt
-from guidecast.chapters import chapters, extended_m3u
-from guidecast.cover import cover_png
-from guidecast.durations import format_clock
-from guidecast.encoders import (
+from guidecast.audio.loudness import MAX_LUFS, MIN_LUFS, Loudness, level
+from guidecast.audio.render import stream_pcm
+from guidecast.core.durations import format_clock
+from guidecast.core.errors import AudioError, UsageError
+from guidecast.core.names import slugify
+from guidecast.output.captions import chapters_webvtt, lrc, lyrics_text, srt, synced_lyrics, webvtt
+from guidecast.output.cover import cover_png
+from guidecast.output.encoders import (
     FFMPEG_FORMATS,
     FORMATS,
     Encoder,
@@ -24,22 +27,19 @@ from guidecast.encoders import (
     ffmpeg_exe,
     open_encoder,
 )
-from guidecast.errors import AudioError, UsageError
-from guidecast.loudness import MAX_LUFS, MIN_LUFS, Loudness, level
-from guidecast.manifest import chapter_entries, manifest
-from guidecast.mp3 import SAMPLE_RATES, bitrates_for
-from guidecast.names import slugify
-from guidecast.output import AtomicOutputs
-from guidecast.pacing import Pacing
-from guidecast.page import page_name, write_page
-from guidecast.render import stream_pcm
-from guidecast.routine import Routine, VoiceSettings
-from guidecast.script import Script, make_script
+from guidecast.output.files import AtomicOutputs
+from guidecast.output.manifest import chapter_entries, manifest
+from guidecast.output.mp3 import SAMPLE_RATES, bitrates_for
+from guidecast.output.page import page_name, write_page
+from guidecast.output.tags import ALBUM, ARTIST, TrackInfo, write_tags
+from guidecast.routine.model import Routine, VoiceSettings
+from guidecast.routine.pacing import Pacing
+from guidecast.script.model import Script, make_script
 from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
-from guidecast.tags import ALBUM, ARTIST, TrackInfo, write_tags
-from guidecast.timeline import Timeline, build_timeline
-from guidecast.voice import Voice
+from guidecast.speech.voice import Voice
+from guidecast.timeline.chapters import chapters, extended_m3u
+from guidecast.timeline.layout import Timeline, build_timeline
 
 DEFAULT_SAMPLE_RATE = 22050  # espeak-ng speaks at 22.05 kHz: a higher rate adds bytes, not sound
 DEFAULT_BITRATE = 64  # kbps, mono: clear speech, about 0.5 MB a minute

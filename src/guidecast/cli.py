@@ -16,10 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
-from guidecast import __version__, interrupts
-from guidecast.durations import format_clock, format_duration
-from guidecast.errors import GuidecastError, RoutineError, UsageError, full_traceback
-from guidecast.pacing import MAX_PACE, MIN_PACE, Pacing, pacing_from_options
+from guidecast import __version__
+from guidecast.core import interrupts
+from guidecast.core.durations import format_clock, format_duration
+from guidecast.core.errors import GuidecastError, RoutineError, UsageError, full_traceback
+from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing, pacing_from_options
 
 app = typer.Typer(
     help="Turn a routine written in YAML into a paced, voice-guided audio session.\n\n"
@@ -120,15 +121,15 @@ def _main(
 
 
 def _load(routine: str) -> Any:
-    from guidecast.library import resolve
-    from guidecast.load import read_routine_file
+    from guidecast.routine.library import resolve
+    from guidecast.routine.load import read_routine_file
 
     path = resolve(routine)
     return read_routine_file(path, display=routine if path.name == routine else str(path))
 
 
 def _check_set_ids(routine: Any, pacing: Pacing) -> None:
-    from guidecast.pacing import check_step_ids
+    from guidecast.routine.pacing import check_step_ids
 
     check_step_ids(pacing, [step.id for step in routine.all_steps()])
 
@@ -241,7 +242,7 @@ def page_command(
     Example: guidecast page audio_out/breast-massage-after-a-feed.json
     """
     with _errors_as_messages():
-        from guidecast.page import write_page_for_manifest
+        from guidecast.output.page import write_page_for_manifest
 
         typer.echo(write_page_for_manifest(manifest))
 
@@ -273,7 +274,7 @@ def build_all(
     with _errors_as_messages():
         from guidecast.build import AudioSettings, Extras, voice_for
         from guidecast.build import build as build_routine
-        from guidecast.library import routines_dir
+        from guidecast.routine.library import routines_dir
         from guidecast.speech.workers import SpeechPool
 
         if shipped == (folder is not None):
@@ -406,14 +407,14 @@ def play(
     started = time.monotonic()
     with _errors_as_messages():
         if device == "list":
-            from guidecast.devices import list_devices
+            from guidecast.live.devices import list_devices
 
             for found in list_devices():
                 typer.echo(f"{found.name:<40} {found.backend}")
             return
         if routine is None:
             raise UsageError("give a routine to play (guidecast list shows the shipped ones)")
-        from guidecast.play import play as play_session
+        from guidecast.live.play import play as play_session
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         player = play_session(
@@ -437,7 +438,7 @@ def voices(
     Example: guidecast voices --language en
     """
     with _errors_as_messages():
-        from guidecast.speech.neural import install_hint
+        from guidecast.speech.engines.neural import install_hint
         from guidecast.speech.workers import ENGINES, SpeechPool, installed_engines
 
         engines = [pacing_from_options(engine=engine).engine] if engine else installed_engines()
@@ -467,7 +468,7 @@ def list_routines() -> None:
     Example: guidecast list
     """
     with _errors_as_messages():
-        from guidecast.library import routines_dir, shipped_names
+        from guidecast.routine.library import routines_dir, shipped_names
 
         rows = []
         for name in shipped_names():
@@ -501,7 +502,7 @@ def schema() -> None:
     with _errors_as_messages():
         from importlib import resources
 
-        typer.echo((resources.files("guidecast") / "routine.schema.json").read_text())
+        typer.echo((resources.files("guidecast.routine") / "routine.schema.json").read_text())
 
 
 @cache_app.command("info")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from guidecast.interrupts import signals_deferred
+from guidecast.core.interrupts import signals_deferred
 from guidecast.speech.engine import SpeechClip, SpeechRequest
 
 MAGIC = b"GCCLIP2\0"

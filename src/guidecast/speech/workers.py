@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from guidecast.compute import WorkerProcess, default_workers, ignore_sigint
-from guidecast.errors import EngineNotInstalledError, GuidecastError, SpeechError
+from guidecast.core.errors import EngineNotInstalledError, GuidecastError, SpeechError
+from guidecast.core.processes import WorkerProcess, default_workers, ignore_sigint
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
-from guidecast.speech.neural import install_hint, missing_modules
+from guidecast.speech.engines.neural import install_hint, missing_modules
 
 ENGINES = {  # the names a routine or --engine may use; pyttsx3 is the default
-    "pyttsx3": "guidecast.speech.espeak:Pyttsx3Engine",
-    "hibari": "guidecast.speech.hibari_engine:HibariEngine",  # pip install 'guidecast[neural]'
-    "piper": "guidecast.speech.piper_engine:PiperEngine",  # pip install 'guidecast[neural]'
+    "pyttsx3": "guidecast.speech.engines.espeak:Pyttsx3Engine",
+    "hibari": "guidecast.speech.engines.hibari:HibariEngine",  # pip install 'guidecast[neural]'
+    "piper": "guidecast.speech.engines.piper:PiperEngine",  # pip install 'guidecast[neural]'
 }
 START_TIMEOUT_S = 30.0
 

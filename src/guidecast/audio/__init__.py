@@ -1,0 +1,1 @@
+"""Stage 5: sound itself: leveling to one loudness, generated sounds, PCM rendering."""

@@ -1,0 +1,1 @@
+"""Shared ground under every stage: errors, interrupts, names, durations, worker processes."""

@@ -1,0 +1,1 @@
+"""Live playback: speech made just ahead, the player, sound devices and the view."""

@@ -1,0 +1,414 @@
+"""A routine spoken just ahead of the listener: playback starts before the speech is made.
+
+The timeline is laid out in order, so a prefix of it depends only on the clips in that prefix.
+`LiveShow` lays out the whole session again each time a clip arrives, with a length estimated
+from the word count for every clip still missing, and works out how far that layout is final
+(`Snapshot.ready`). A position stops being final at the earliest of:
+
+- a spoken line (intro, instruction, side, outro) whose clip is missing: its own start;
+- a step any of whose lines or cues is missing: the start of its perform time, because the
+  cues inside it, which of them fit and the perform time itself (a count's last number sets
+  its minimum) depend on those lengths;
+- the intro's "this session lasts about N minutes": it depends on the whole session's length,
+  so it stays open until that is settled;
+- with `--length`, the first perform time: fitting depends on every line of the session.
+
+Speech is asked for in that order of need. First, in session order, everything that decides the
+session's length: the opening lines, each step's lines, the last number of each count, the
+closing lines. Then the session-length sentence is settled exactly as `build.plan` settles it
+(so the played session is the built one, to the sample). Then the cues inside the steps, step by
+step. Clips already in the cache are taken at start, before the first sound; the rest come from
+the speech workers, and their first clip takes a few tenths of a second: the first 0.4 s of
+every session is silence, which plays meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+
+from guidecast.audio.loudness import level_live
+from guidecast.build import session_length_line
+from guidecast.core.errors import UsageError
+from guidecast.live.show import Snapshot, render_range
+from guidecast.routine.model import Routine
+from guidecast.routine.pacing import Pacing
+from guidecast.script.model import Script, make_script
+from guidecast.speech.engine import SpeechClip
+from guidecast.speech.engines.espeak import DEFAULT_RATE
+from guidecast.speech.spool import ClipSpool, SpooledClip
+from guidecast.speech.voice import Voice
+from guidecast.speech.workers import engine_class
+from guidecast.timeline.layout import Timeline, build_timeline
+
+Texts = list[tuple[str, str]]  # (text, label naming where it is said, for errors)
+
+
+class _Stopped(Exception):
+    """Raised inside synthesis when the show is closed early."""
+
+
+class _Lengths(Mapping[str, int]):
+    """Known clip lengths, and an estimate from the word count for the rest."""
+
+    def __init__(self, known: dict[str, int], samples_per_word: float, pad: int) -> None:
+        self.known = known
+        self.per_word = samples_per_word
+        self.pad = pad
+
+    def __getitem__(self, text: str) -> int:
+        found = self.known.get(text)
+        if found is not None:
+            return found
+        return self.pad + round(self.per_word * max(1, len(text.split())))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.known)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+
+class LiveShow:
+    """Speech synthesized in the background, in order of need; snapshots of the timeline so far."""
+
+    def __init__(self, routine: Routine, pacing: Pacing, voice: Voice) -> None:
+        self.routine = routine
+        self.pacing = pacing
+        self.voice = voice
+        self.title = routine.title
+        self.sample_rate = voice.sample_rate
+        self.script: Script = make_script(routine)
+        self.clips: dict[str, SpeechClip] = {}
+        self.error: BaseException | None = None
+        self.cached = 0  # clips taken from the cache
+        self.synthesized = 0  # clips spoken by the engine
+        self.published: list[Snapshot] = []  # every snapshot, for tests (kept when `record`)
+        self.record = False
+        self._lengths: dict[str, int] = {}
+        self._recent = _Recent()
+        self._lock = threading.Lock()
+        self._stop = False
+        self._changed = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._engine = engine_class(voice.engine)  # fails early on an unknown engine
+        self._version = ""  # the engine's version, for cache keys: read in start(), it is slow
+        self._first, self._later = self._order()
+        # Each step visit's own texts: the script of that visit alone says them.
+        alone = [
+            replace(self.script, opening=(), visits=(v,), closing=()) for v in self.script.visits
+        ]
+        self._visit_texts = [frozenset(text for text, _ in s.fixed_texts()) for s in alone]
+        self._structural = frozenset(text for text, _ in self._first)
+        self._settled: str | None = None  # the session-length sentence, once settled
+        self._needs_settling = bool(routine.intro)
+        self._length_in_doubt = False  # --length looked out of reach with estimated lengths
+        rate = voice.settings.rate or DEFAULT_RATE
+        self._estimate = _Lengths(
+            self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
+        )
+        self._snap = self._compute()
+
+    # -- what to speak, in order of need --------------------------------------------------
+
+    def _order(self) -> tuple[Texts, Texts]:
+        script = self.script
+        first: Texts = [(line.text, "the intro") for line in script.opening]
+        for visit in script.visits:
+            first += [(line.text, visit.label) for line in visit.lead]
+            if visit.step.count:
+                first.append((script.phrases.number(visit.step.count.to), visit.label))
+        first += [(line.text, "the outro") for line in script.closing]
+        first = _unique(first)
+        seen = {text for text, _ in first}
+        later = _unique([(t, label) for t, label in script.fixed_texts() if t not in seen])
+        return first, later
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        return self._snap
+
+    def _compute(self) -> Snapshot:
+        """The timeline with what is known now, and how far it is final."""
+        with self._lock:
+            known = dict(self._lengths)
+        lengths = _Lengths(known, self._estimate.per_word, self._estimate.pad)
+        settled = self._settled is not None or not self._needs_settling
+        pending = {text for text, _ in self._first + self._later if text not in known}
+        session_text = self._settled
+        if self._needs_settling and session_text is None:
+            rough = build_timeline(self.script, _unfitted(self.pacing), lengths, self.sample_rate)
+            session_text = session_length_line(self.script, rough.seconds)
+            pending.add(session_text)
+        elif session_text is not None and session_text not in known:
+            pending.add(session_text)
+        fitted = True
+        try:
+            timeline = build_timeline(
+                self.script, self.pacing, lengths, self.sample_rate, session_text
+            )
+        except UsageError:
+            if not pending and settled:
+                raise  # the real lengths cannot reach --length: the user must hear why
+            fitted = False
+            self._length_in_doubt = True
+            timeline = build_timeline(
+                self.script, _unfitted(self.pacing), lengths, self.sample_rate, session_text
+            )
+        if not pending and settled:
+            return Snapshot(timeline, timeline.length, final=True)
+        return Snapshot(timeline, self._ready(timeline, pending, settled, fitted))
+
+    def _ready(self, timeline: Timeline, pending: set[str], settled: bool, fitted: bool) -> int:
+        ready = timeline.length
+        if timeline.steps and (
+            not fitted
+            or (self.pacing.length is not None and (not settled or pending & self._structural))
+        ):
+            ready = min(ready, timeline.steps[0].perform_start)
+        for cue in timeline.cues:
+            if cue.text in pending:
+                ready = min(ready, cue.start)
+                break
+        for span, texts in zip(timeline.steps, self._visit_texts, strict=True):
+            if texts & pending:
+                ready = min(ready, span.perform_start)
+                break
+        return ready
+
+    def _publish(self) -> None:
+        snap = self._compute()
+        with self._lock:
+            self._snap = snap
+            if self.record:
+                self.published.append(snap)
+            self._changed.notify_all()
+
+    def wait_final(self, timeout: float | None = None) -> Snapshot:
+        """Block until every clip is made (or synthesis failed); the last snapshot."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not self._snap.final and self.error is None:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                self._changed.wait(left)
+        if self.error is not None:
+            raise self.error
+        return self._snap
+
+    # -- making the speech -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take every cached clip now (fast), then speak the rest in the background."""
+        self._version = self._engine().version()
+        missing = self._from_cache(self._first + self._later)
+        if self._needs_settling and not (self._structural - self._lengths.keys()):
+            self._settle(cached_only=True)
+        self._publish()
+        if not missing and self._snap.final:
+            self.voice.close()  # all from the cache: speech workers started early are not needed
+        if self._length_in_doubt:
+            # --length looks out of reach: find out for sure, before the first word is heard.
+            self._speak(self._first)
+            if self._needs_settling and self._settled is None:
+                self._settle(cached_only=False)
+            self._publish()
+        self._thread = threading.Thread(target=self._run, name="guidecast-speech", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._level_ahead()
+            self._speak(self._first)
+            if self._needs_settling and self._settled is None:
+                self._settle(cached_only=False)
+            self._speak(self._later)
+            self._publish()
+        except _Stopped:
+            pass
+        except BaseException as err:
+            self.error = err
+            with self._lock:
+                self._changed.notify_all()
+
+    def _level_ahead(self) -> None:
+        """Level the first clips already here, in the order they are heard, so a warm start
+        plays at once; the rest are leveled as they come up (keeping them all leveled in
+        memory would cost hundreds of MB for a long session)."""
+        for text, _ in (self._first + self._later)[:LEVEL_AHEAD]:
+            clip = self.clips.get(text)
+            if isinstance(clip, _Leveled):
+                clip.pcm  # noqa: B018 - computes and keeps the leveled PCM
+
+    def _key(self, text: str) -> str:
+        voice = self.voice
+        return voice.cache.key(voice.engine, self._version, voice.request(text), self.sample_rate)
+
+    def _add(self, text: str, clip: SpeechClip) -> None:
+        # Kept on disk, like a build's clips (speech/spool.py): an 8-hour session's clips are
+        # hundreds of MB. Leveled on first use: taking 200 cached clips stays instant.
+        if self.voice.spool is None:
+            with contextlib.suppress(OSError):  # no temporary file at all: memory it is
+                self.voice.spool = ClipSpool(self.voice.cache.root)
+        spool = self.voice.spool
+        leveled = _Leveled(_kept(clip, spool.add) if spool else clip, self._recent)
+        with self._lock:
+            self.clips[text] = leveled  # type: ignore[assignment]
+            self._lengths[text] = clip.samples
+
+    def _from_cache(self, texts: Texts) -> Texts:
+        """Take what the cache has; return what it lacks."""
+        missing = []
+        for text, label in texts:
+            if text in self.clips:
+                continue
+            clip = self.voice.cache.get(self._key(text))
+            if clip is None:
+                missing.append((text, label))
+            else:
+                self._add(text, clip)
+                self.cached += 1
+        return missing
+
+    def _speak(self, texts: Texts) -> None:
+        missing = self._from_cache(texts)
+        if not missing:
+            return
+        self._publish()
+
+        def store(index: int, clip: SpeechClip) -> None:
+            if self._stop:
+                raise _Stopped
+            text = missing[index][0]
+            self.voice.cache.put(self._key(text), clip)
+            self._add(text, clip)
+            self.synthesized += 1
+            self._publish()
+
+        pool = self.voice._pool()
+        pool.synthesize([(self.voice.request(text), label) for text, label in missing], store)
+
+    def _settle(self, cached_only: bool) -> None:
+        """The intro's session-length sentence, settled in rounds exactly as `build.plan` does.
+
+        Only the lines that decide the session's length must be known; cues inside the steps
+        do not change it.
+        """
+        with self._lock:
+            lengths = _Lengths(dict(self._lengths), self._estimate.per_word, self._estimate.pad)
+        timeline = build_timeline(self.script, self.pacing, lengths, self.sample_rate)
+        said = None
+        for _ in range(4):
+            text = session_length_line(self.script, timeline.seconds)
+            if text == said:
+                break
+            said = text
+            if cached_only:
+                if self._from_cache([(text, "the intro")]):
+                    return  # not cached: settle it in the background instead
+            else:
+                self._speak([(text, "the intro")])
+            lengths.known[text] = self._lengths[text]
+            timeline = build_timeline(
+                self.script, self.pacing, lengths, self.sample_rate, session_length_text=text
+            )
+        self._settled = said
+
+    def close(self) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.voice.close()
+
+    # -- sound -----------------------------------------------------------------------------
+
+    def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
+        return render_range(snap, self.clips, start, count)
+
+
+def _unfitted(pacing: Pacing) -> Pacing:
+    return replace(pacing, length=None) if pacing.length is not None else pacing
+
+
+def _unique(texts: Texts) -> Texts:
+    seen: set[str] = set()
+    result = []
+    for text, label in texts:
+        if text not in seen:
+            seen.add(text)
+            result.append((text, label))
+    return result
+
+
+LEVEL_AHEAD = 24  # clips leveled before they are needed
+
+
+class _Recent:
+    """The leveled PCM of the last few clips read: the player reads a clip once per device
+    period while it plays, and from the spool file only the first time."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._pcm: OrderedDict[_Leveled, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, clip: _Leveled) -> bytes | None:
+        with self._lock:
+            pcm = self._pcm.get(clip)
+            if pcm is not None:
+                self._pcm.move_to_end(clip)
+            return pcm
+
+    def put(self, clip: _Leveled, pcm: bytes) -> None:
+        with self._lock:
+            self._pcm[clip] = pcm
+            while len(self._pcm) > self.size:
+                self._pcm.popitem(last=False)
+
+
+class _Leveled:
+    """A spooled clip whose PCM is leveled (loudness.level_live) the first time it is read,
+    and spooled again leveled; the last few read are kept in memory (`_Recent`).
+
+    Same length as the clip: the limiter never changes a clip's length."""
+
+    __slots__ = ("_clip", "_leveled", "_lock", "_recent", "sample_rate", "samples")
+
+    def __init__(self, clip: SpooledClip | SpeechClip, recent: _Recent) -> None:
+        self._clip = clip
+        self._leveled = False
+        self._recent = recent
+        self._lock = threading.Lock()
+        self.samples = clip.samples
+        self.sample_rate = clip.sample_rate
+
+    @property
+    def pcm(self) -> bytes:
+        pcm = self._recent.get(self)
+        if pcm is not None:
+            return pcm
+        with self._lock:
+            if self._leveled:
+                pcm = self._clip.pcm
+            else:
+                leveled = level_live(SpeechClip(self._clip.pcm, self.sample_rate))
+                replaced = getattr(self._clip, "replaced", None)
+                self._clip = leveled if replaced is None else _kept(leveled, replaced)
+                self._leveled, pcm = True, leveled.pcm
+        self._recent.put(self, pcm)
+        return pcm
+
+
+def _kept(clip: SpeechClip, spool: Callable[[SpeechClip], SpooledClip]) -> SpooledClip | SpeechClip:
+    """The clip kept in the spool file, or in memory if the file cannot be written (a full
+    disk): playback goes on either way."""
+    try:
+        return spool(clip)
+    except OSError:
+        return clip

@@ -1,0 +1,131 @@
+"""The validated routine: what a routine file means, with no YAML left in it.
+
+Built by `guidecast.routine.load`; every value here has been checked, so later stages never
+validate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from guidecast.core.durations import TimeRange
+
+FORMAT_VERSION = 1
+MIN_RATE, MAX_RATE = 80, 400  # words per minute: slower drags, faster is hard to follow
+DEFAULT_ENGINE = "pyttsx3"
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Which voice speaks, and how fast. `None` means the engine's default."""
+
+    engine: str | None = None
+    id: str | None = None
+    rate: int | None = None  # words per minute
+    volume: float | None = None  # 0..1
+
+    def merged(self, other: VoiceSettings) -> VoiceSettings:
+        """These settings with every value `other` sets taking precedence.
+
+        A voice id belongs to its engine: when `other` switches to another engine, this id is
+        dropped (that engine's default voice speaks); rate and volume mean the same everywhere.
+        """
+        switched = other.engine is not None and other.engine != (self.engine or DEFAULT_ENGINE)
+        return VoiceSettings(
+            engine=other.engine or self.engine,
+            id=other.id if switched else (other.id or self.id),
+            rate=other.rate or self.rate,
+            volume=self.volume if other.volume is None else other.volume,
+        )
+
+
+@dataclass(frozen=True)
+class KeepGoing:
+    """Spoken reminders during a step: one line every `every` seconds, cycling through `say`."""
+
+    every: float
+    say: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CueSettings:
+    """Which coaching cues a step gets. `None` means "not set here": inherit the default."""
+
+    countdown: int | None = None  # count "three, two, one" before the step ends; 0 = off
+    halfway: bool | None = None
+    time_left: tuple[float, ...] | None = None  # seconds before the end
+    keep_going: KeepGoing | None = None
+    next_up: bool | None = None
+
+    def over(self, defaults: CueSettings) -> CueSettings:
+        """These settings with every unset value taken from `defaults`."""
+        return CueSettings(
+            countdown=defaults.countdown if self.countdown is None else self.countdown,
+            halfway=defaults.halfway if self.halfway is None else self.halfway,
+            time_left=defaults.time_left if self.time_left is None else self.time_left,
+            keep_going=self.keep_going or defaults.keep_going,
+            next_up=defaults.next_up if self.next_up is None else self.next_up,
+        )
+
+
+@dataclass(frozen=True)
+class Count:
+    """Counting aloud during a step: "one" ... `to`, one number every `every` seconds."""
+
+    to: int
+    every: float
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do: the words that say how, then time to do it."""
+
+    id: str
+    title: str
+    say: tuple[str, ...]
+    duration: TimeRange  # time to perform, after the words; per side when there are sides
+    pause: float = 0.0  # silence after the step
+    sides: tuple[str, ...] = ()
+    side_pause: float = 0.0  # silence between sides
+    cues: CueSettings = field(default_factory=CueSettings)
+    count: Count | None = None
+    ticks: float | None = None  # metronome ticks per minute during the perform time
+    line: int = 0  # where the step starts in its file, for messages
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """A block of steps done `times` times over, announced "Round two of three"."""
+
+    times: int
+    steps: tuple[Step, ...]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A whole routine, as its author wrote it (pacing options are applied later)."""
+
+    title: str
+    steps: tuple[Step | Rounds, ...]
+    path: Path | None = None
+    slug: str = "routine"
+    description: str | None = None
+    language: str = "en"
+    source: str | None = None
+    version: str | None = None
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    intro: tuple[str, ...] = ()
+    safety: tuple[str, ...] = ()
+    outro: tuple[str, ...] = ()
+    chime: bool = True
+    cues: CueSettings = field(default_factory=CueSettings)
+    phrases: dict[str, str] = field(default_factory=dict)
+
+    def all_steps(self) -> list[Step]:
+        """Every step once, in file order, with the steps inside rounds blocks."""
+        steps: list[Step] = []
+        for item in self.steps:
+            steps.extend(item.steps if isinstance(item, Rounds) else [item])
+        return steps

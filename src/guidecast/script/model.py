@@ -1,0 +1,165 @@
+"""The spoken script: a routine turned into the sequence of things a listener hears.
+
+Rounds are unrolled and sides split, so each `Visit` is one performance of one step, with the
+lines said before it (round and side announcements, the instruction) and its resolved cues.
+No timing here: that is the timeline's job, once the clips' lengths are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from guidecast.language.phrases import PhraseBank, bank_for
+from guidecast.routine.model import CueSettings, Rounds, Routine, Step
+
+
+@dataclass(frozen=True)
+class Line:
+    """One utterance: what kind of cue it is (for the manifest) and its words."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One performance of a step: in one round, on one side."""
+
+    step: Step
+    lead: tuple[Line, ...]  # said before the perform time starts
+    cues: CueSettings  # with the routine's defaults applied
+    round: int | None = None
+    rounds: int | None = None
+    side: str | None = None
+    next_title: str | None = None  # the next step's title, when "next up" should announce it
+
+    @property
+    def last_side(self) -> bool:
+        return self.side is None or self.side == self.step.sides[-1]
+
+    @property
+    def label(self) -> str:
+        """How messages name this visit: `step 'circles' (left breast, round 2)`."""
+        parts = [p for p in (self.side, self.round and f"round {self.round}") if p]
+        return f"step {self.step.id!r}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+@dataclass(frozen=True)
+class Script:
+    opening: tuple[Line, ...]  # intro and safety notes
+    visits: tuple[Visit, ...]
+    closing: tuple[Line, ...]
+    phrases: PhraseBank
+    chime: bool
+
+    def fixed_texts(self) -> list[tuple[str, str]]:
+        """Every text that may be spoken, with a label naming where it comes from.
+
+        Only the session-length sentence of the intro is missing: it depends on the timeline.
+        """
+        texts: list[tuple[str, str]] = [(line.text, "the intro") for line in self.opening]
+        bank = self.phrases
+        for visit in self.visits:
+            label = visit.label
+            texts += [(line.text, label) for line in visit.lead]
+            cues = visit.cues
+            if cues.countdown:
+                texts += [(bank.number(n), label) for n in range(1, cues.countdown + 1)]
+            if cues.halfway:
+                texts.append((bank.say("halfway"), label))
+            for mark in cues.time_left or ():
+                texts.append((time_left_text(bank, mark), label))
+            if cues.keep_going:
+                texts += [(line, label) for line in cues.keep_going.say]
+            if cues.next_up and visit.next_title:
+                texts.append((bank.say("next_up", title=visit.next_title), label))
+            if visit.step.count:
+                texts += [(bank.number(n), label) for n in range(1, visit.step.count.to + 1)]
+        texts += [(line.text, "the outro") for line in self.closing]
+        return texts
+
+
+def time_left_text(bank: PhraseBank, seconds: float) -> str:
+    spoken = bank.say("time_left", time=bank.time(seconds))
+    return spoken[:1].upper() + spoken[1:]
+
+
+def make_script(routine: Routine) -> Script:
+    bank = bank_for(routine.language, routine.phrases)
+    visits: list[Visit] = []
+    for item in routine.steps:
+        if isinstance(item, Rounds):
+            for number in range(1, item.times + 1):
+                for position, step in enumerate(item.steps):
+                    announce = item.times > 1 and position == 0
+                    visits += _visits(
+                        routine,
+                        bank,
+                        step,
+                        number if item.times > 1 else None,
+                        item.times,
+                        announce,
+                    )
+        else:
+            visits += _visits(routine, bank, item, None, None, False)
+    visits = _with_next_titles(visits)
+    opening = tuple(Line("intro", t) for t in routine.intro) + tuple(
+        Line("safety", t) for t in routine.safety
+    )
+    closing = tuple(Line("outro", t) for t in routine.outro) or (
+        Line("outro", bank.say("finished")),
+    )
+    return Script(opening, tuple(visits), closing, bank, routine.chime)
+
+
+def _visits(
+    routine: Routine,
+    bank: PhraseBank,
+    step: Step,
+    round_number: int | None,
+    rounds: int | None,
+    announce_round: bool,
+) -> list[Visit]:
+    # Routine-wide cue defaults do not reach steps that count or tick: their rhythm is the cue.
+    defaults = CueSettings() if (step.count or step.ticks) else routine.cues
+    cues = step.cues.over(defaults)
+    instruction = tuple(Line("instruction", t) for t in step.say)
+    round_line = (
+        (
+            Line(
+                "round",
+                bank.say(
+                    "round", round=bank.number(round_number or 1), rounds=bank.number(rounds or 1)
+                ),
+            ),
+        )
+        if announce_round
+        else ()
+    )
+    if not step.sides:
+        return [Visit(step, round_line + instruction, cues, round_number, rounds)]
+    visits = []
+    for index, side in enumerate(step.sides):
+        side_line = (Line("side", bank.say("side", side=side)),)
+        lead = round_line + instruction + side_line if index == 0 else side_line
+        visits.append(Visit(step, lead, cues, round_number, rounds, side))
+    return visits
+
+
+def _with_next_titles(visits: list[Visit]) -> list[Visit]:
+    """Tell each step's last visit what comes next, unless it is the same step again."""
+    result = []
+    for index, visit in enumerate(visits):
+        following = visits[index + 1] if index + 1 < len(visits) else None
+        if following is not None and visit.last_side and following.step is not visit.step:
+            visit = Visit(
+                visit.step,
+                visit.lead,
+                visit.cues,
+                visit.round,
+                visit.rounds,
+                visit.side,
+                following.step.title,
+            )
+        result.append(visit)
+    return result

@@ -1,0 +1,1 @@
+"""Stage 4: script + clip lengths -> a `Timeline` in samples (pure), and its chapters."""

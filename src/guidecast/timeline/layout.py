@@ -1,0 +1,375 @@
+"""The timeline: where every sound of a session goes, in samples. A pure function.
+
+`build_timeline(script, pacing, lengths, sample_rate)` needs no audio, only each text's clip
+length in samples, so it is tested with made-up lengths, and positions are integers that never
+drift however long the session.
+
+A step visit is laid out as: [chime] [announcements and instruction] [perform time] [pause].
+Coaching cues are spoken inside the perform time, which grows (with a note) when the cues a
+step asks for cannot fit in it. Cues never overlap: when two want the same moment, the one of
+higher priority keeps it and the other is dropped, with a note saying so.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from guidecast.audio.sounds import sound_samples
+from guidecast.core.durations import MAX_SECONDS, TimeRange, format_duration
+from guidecast.core.errors import UsageError
+from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
+from guidecast.script.model import Line, Script, Visit, time_left_text
+
+# Gaps, in seconds. Chosen by ear: long enough to separate thoughts, short enough to flow.
+LEAD_IN = 0.4  # silence before the first word: some players clip the very start
+AFTER_CHIME = 0.35
+BETWEEN_LINES = 0.45
+BEFORE_PERFORM = 0.3
+AFTER_OPENING = 1.0
+BEFORE_CLOSING = 0.6
+TAIL = 1.5  # silence after the last word, so the ending is not abrupt
+CUE_GAP = 0.25  # the least silence between two cues inside a perform time
+COUNT_LEAD = 0.5  # counting starts this long into the perform time
+MIN_PERFORM = 1.0
+MAX_SESSION_S = MAX_SECONDS  # a whole session, like any one duration, lasts at most a day
+
+# Which cue keeps its moment when two collide: earlier in this list wins.
+PRIORITY = ("count", "countdown", "next_up", "time_left", "halfway", "keep_going", "tick")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One sound in the session: speech (`text`) or a generated sound (`sound`)."""
+
+    kind: str  # intro, safety, instruction, side, round, countdown, halfway, time_left, ...
+    start: int  # sample
+    length: int  # samples
+    text: str | None = None
+    sound: str | None = None
+    step: str | None = None  # the step id, for cues inside a step
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass(frozen=True)
+class StepSpan:
+    """Where one visit of a step sits: from its chime to the end of its pause."""
+
+    id: str
+    title: str
+    start: int
+    end: int
+    perform_start: int
+    perform_end: int
+    round: int | None = None
+    rounds: int | None = None
+    side: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    sample_rate: int
+    length: int  # samples in the whole session
+    steps: tuple[StepSpan, ...]
+    cues: tuple[Cue, ...]  # sorted by start; none overlap
+    notes: tuple[str, ...] = ()  # what the build should tell the user (grown steps, dropped cues)
+
+    @property
+    def seconds(self) -> float:
+        return self.length / self.sample_rate
+
+
+class _Placer:
+    """Keeps cue intervals apart inside one perform time.
+
+    The placed cues are kept sorted by start. They never overlap, so a new cue can only collide
+    with its neighbours on either side: each check is a binary search, not a scan of every cue
+    (a day-long step with ticks has hundreds of thousands).
+    """
+
+    def __init__(self, gap: int) -> None:
+        self.gap = gap
+        self.placed: list[Cue] = []
+        self._starts: list[int] = []
+
+    def fits(self, start: int, length: int, low: int, high: int) -> bool:
+        if start < low or start + length > high:
+            return False
+        i = bisect.bisect_right(self._starts, start)
+        before = self.placed[i - 1] if i else None
+        after = self.placed[i] if i < len(self.placed) else None
+        return (before is None or before.end + self.gap <= start) and (
+            after is None or start + length + self.gap <= after.start
+        )
+
+    def add(self, cue: Cue) -> None:
+        i = bisect.bisect_right(self._starts, cue.start)
+        self._starts.insert(i, cue.start)
+        self.placed.insert(i, cue)
+
+
+def perform_times(
+    script: Script, pacing: Pacing, fixed_samples: int, sample_rate: int, minimums: list[float]
+) -> list[tuple[float, float]]:
+    """(asked, given) seconds of perform time for each visit.
+
+    `asked` follows the step's time and the pacing options; `given` is at least the minimum
+    the visit's count or countdown needs.
+    """
+    ranges = [pacing.times.get(v.step.id, v.step.duration) for v in script.visits]
+
+    def at(p: float | None) -> list[tuple[float, float]]:
+        asked = [r.middle * pacing.pace if p is None else _stretch(r, p) for r in ranges]
+        return [(a, max(a, m)) for a, m in zip(asked, minimums, strict=True)]
+
+    if pacing.length is None:
+        return at(None)
+    target = pacing.length - fixed_samples / sample_rate
+
+    def total(p: float) -> float:
+        return sum(given for _, given in at(p))
+
+    shortest, longest = total(-1.0), total(2.0)
+    if not shortest <= target <= longest:
+        fixed = fixed_samples / sample_rate
+        raise UsageError(
+            f"--length {format_duration(pacing.length)} cannot be reached: this routine runs "
+            f"from {format_duration(fixed + shortest)} to {format_duration(fixed + longest)}"
+        )
+    low, high = -1.0, 2.0
+    for _ in range(60):  # bisection: the total grows steadily with p
+        middle = (low + high) / 2
+        if total(middle) < target:
+            low = middle
+        else:
+            high = middle
+    return at(high)
+
+
+def _stretch(time: TimeRange, p: float) -> float:
+    """A perform time along one scale for the whole session: p = -1 is half the shortest time,
+    0 the shortest, 1 the longest of a range, 2 three times the longest."""
+    if p <= 0:
+        return time.low * (1 + p * (1 - MIN_PACE))
+    if p <= 1:
+        return time.low + p * (time.high - time.low)
+    return time.high * (1 + (p - 1) * (MAX_PACE - 1))
+
+
+def build_timeline(
+    script: Script,
+    pacing: Pacing,
+    lengths: Mapping[str, int],
+    sample_rate: int,
+    session_length_text: str | None = None,
+) -> Timeline:
+    """Lay out the whole session. `lengths` gives each text's clip length in samples."""
+    layout = _Layout(script, pacing, lengths, sample_rate)
+    opening = list(script.opening)
+    if session_length_text:
+        intro_count = sum(1 for line in opening if line.kind == "intro")
+        opening.insert(intro_count, Line("intro", session_length_text))
+    minimums = [layout.minimum_perform(v) for v in script.visits]
+    fixed = layout.fixed_samples(opening)
+    seconds = perform_times(script, pacing, fixed, sample_rate, minimums)
+    # Checked before any cue is made: 2,000 day-long steps of ticks would be a billion cues.
+    if fixed / sample_rate + sum(given for _, given in seconds) > MAX_SESSION_S:
+        raise UsageError(
+            f"this session would last more than {format_duration(MAX_SESSION_S)}, the most "
+            "a session may last: shorten its steps, or use a lower --pace or a --length"
+        )
+    return layout.lay_out(opening, seconds)
+
+
+class _Layout:
+    def __init__(
+        self, script: Script, pacing: Pacing, lengths: Mapping[str, int], sample_rate: int
+    ) -> None:
+        self.script = script
+        self.lengths = lengths
+        self.rate = sample_rate
+        self.chime = script.chime if pacing.chime is None else pacing.chime
+        self.bank = script.phrases
+
+    def s(self, seconds: float) -> int:
+        return round(seconds * self.rate)
+
+    def clip(self, text: str) -> int:
+        return self.lengths[text]
+
+    def _lines_length(self, lines: tuple[Line, ...] | list[Line]) -> int:
+        return sum(self.clip(line.text) for line in lines) + self.s(BETWEEN_LINES) * len(lines)
+
+    def fixed_samples(self, opening: list[Line]) -> int:
+        """Everything but the perform times: speech before steps, pauses, chimes, gaps."""
+        total = self.s(LEAD_IN)
+        if opening:
+            total += self._lines_length(opening) - self.s(BETWEEN_LINES) + self.s(AFTER_OPENING)
+        for visit in self.script.visits:
+            total += self._visit_overhead(visit)
+        total += self._closing_length()
+        return total
+
+    def _visit_overhead(self, visit: Visit) -> int:
+        total = self.s(AFTER_CHIME) + sound_samples("chime", self.rate) if self.chime else 0
+        total += self._lines_length(visit.lead) - self.s(BETWEEN_LINES) + self.s(BEFORE_PERFORM)
+        return total + self.s(self._after(visit))
+
+    def _after(self, visit: Visit) -> float:
+        return visit.step.pause if visit.last_side else visit.step.side_pause
+
+    def _closing_length(self) -> int:
+        total = self.s(BEFORE_CLOSING)
+        if self.chime:
+            total += sound_samples("chime", self.rate) + self.s(AFTER_CHIME)
+        total += self._lines_length(self.script.closing) - self.s(BETWEEN_LINES)
+        return total + self.s(TAIL)
+
+    def minimum_perform(self, visit: Visit) -> float:
+        """The shortest perform time that holds the count and countdown a step asks for."""
+        need = MIN_PERFORM
+        step = visit.step
+        if step.count:
+            last = self.clip(self.bank.number(step.count.to)) / self.rate
+            need = max(need, COUNT_LEAD + (step.count.to - 1) * step.count.every + last + 0.5)
+        if visit.cues.countdown:
+            need = max(need, visit.cues.countdown + 0.5)
+        return need
+
+    def lay_out(self, opening: list[Line], perform_seconds: list[tuple[float, float]]) -> Timeline:
+        cues: list[Cue] = []
+        steps: list[StepSpan] = []
+        notes: list[str] = []
+        t = self.s(LEAD_IN)
+        for index, line in enumerate(opening):
+            if index:
+                t += self.s(BETWEEN_LINES)
+            cues.append(Cue(line.kind, t, self.clip(line.text), text=line.text))
+            t += self.clip(line.text)
+        if opening:
+            t += self.s(AFTER_OPENING)
+        for visit, (asked, given) in zip(self.script.visits, perform_seconds, strict=True):
+            if given > asked + 0.001:
+                notes.append(
+                    f"{visit.label} grew from {format_duration(asked)} to "
+                    f"{format_duration(given)} to fit its count or countdown"
+                )
+            t = self._lay_out_visit(visit, t, self.s(given), cues, steps, notes)
+        t += self.s(BEFORE_CLOSING)
+        if self.chime:
+            cues.append(Cue("chime", t, sound_samples("chime", self.rate), sound="chime"))
+            t += sound_samples("chime", self.rate) + self.s(AFTER_CHIME)
+        for index, line in enumerate(self.script.closing):
+            if index:
+                t += self.s(BETWEEN_LINES)
+            cues.append(Cue(line.kind, t, self.clip(line.text), text=line.text))
+            t += self.clip(line.text)
+        t += self.s(TAIL)
+        cues.sort(key=lambda c: c.start)
+        return Timeline(self.rate, t, tuple(steps), tuple(cues), tuple(notes))
+
+    def _lay_out_visit(
+        self,
+        visit: Visit,
+        t: int,
+        perform: int,
+        cues: list[Cue],
+        steps: list[StepSpan],
+        notes: list[str],
+    ) -> int:
+        start = t
+        step_id = visit.step.id
+        if self.chime:
+            cues.append(
+                Cue("chime", t, sound_samples("chime", self.rate), sound="chime", step=step_id)
+            )
+            t += sound_samples("chime", self.rate) + self.s(AFTER_CHIME)
+        for index, line in enumerate(visit.lead):
+            if index:
+                t += self.s(BETWEEN_LINES)
+            cues.append(Cue(line.kind, t, self.clip(line.text), text=line.text, step=step_id))
+            t += self.clip(line.text)
+        t += self.s(BEFORE_PERFORM)
+        perform_start, perform_end = t, t + perform
+        cues += self._perform_cues(visit, perform_start, perform_end, notes)
+        t = perform_end + self.s(self._after(visit))
+        steps.append(
+            StepSpan(
+                step_id,
+                visit.step.title,
+                start,
+                t,
+                perform_start,
+                perform_end,
+                visit.round,
+                visit.rounds,
+                visit.side,
+            )
+        )
+        return t
+
+    def _perform_cues(self, visit: Visit, low: int, high: int, notes: list[str]) -> list[Cue]:
+        """The cues inside one perform time, by priority, none overlapping."""
+        wanted = sorted(self._wanted_cues(visit, low, high), key=lambda c: PRIORITY.index(c.kind))
+        placer = _Placer(self.s(CUE_GAP))
+        dropped: dict[str, int] = {}
+        for cue in wanted:
+            if placer.fits(cue.start, cue.length, low, high):
+                placer.add(cue)
+            else:
+                dropped[cue.kind] = dropped.get(cue.kind, 0) + 1
+        for kind, count in dropped.items():
+            if kind == "tick":
+                continue  # ticks give way to speech by design
+            what = kind.replace("_", " ") + (f" (x{count})" if count > 1 else "")
+            notes.append(f"{visit.label}: dropped {what}: no room beside other cues")
+        return placer.placed
+
+    def _speech(self, kind: str, text: str, start: int, step: str) -> Cue:
+        return Cue(kind, start, self.clip(text), text=text, step=step)
+
+    def _wanted_cues(self, visit: Visit, low: int, high: int) -> list[Cue]:
+        cues = visit.cues
+        step = visit.step
+        bank = self.bank
+        length = high - low
+        wanted: list[Cue] = []
+        countdown_start = high
+        if cues.countdown:
+            for n in range(cues.countdown, 0, -1):
+                at = high - self.s(n)
+                wanted.append(self._speech("countdown", bank.number(n), at, step.id))
+                countdown_start = min(countdown_start, at)
+        if step.count:
+            for n in range(1, step.count.to + 1):
+                at = low + self.s(COUNT_LEAD + (n - 1) * step.count.every)
+                wanted.append(self._speech("count", bank.number(n), at, step.id))
+        if cues.next_up and visit.next_title:
+            text = bank.say("next_up", title=visit.next_title)
+            at = countdown_start - self.s(1.0 if cues.countdown else 0.5) - self.clip(text)
+            wanted.append(self._speech("next_up", text, at, step.id))
+        for mark in cues.time_left or ():
+            if self.s(mark) <= length - self.s(3.0):  # not at the very start of the step
+                text = time_left_text(bank, mark)
+                wanted.append(self._speech("time_left", text, high - self.s(mark), step.id))
+        if cues.halfway and length >= self.s(8.0):
+            text = bank.say("halfway")
+            wanted.append(self._speech("halfway", text, low + length // 2, step.id))
+        if cues.keep_going:
+            every = self.s(cues.keep_going.every)
+            lines = cues.keep_going.say
+            for index, at in enumerate(range(low + every, high - every // 2, every)):
+                wanted.append(self._speech("keep_going", lines[index % len(lines)], at, step.id))
+        if step.ticks:
+            interval = 60.0 / step.ticks
+            tick = sound_samples("tick", self.rate)
+            for k in range(1, math.floor(length / self.rate / interval) + 1):
+                at = low + self.s(k * interval)
+                if at + tick <= high:
+                    wanted.append(Cue("tick", at, tick, sound="tick", step=step.id))
+        return wanted
