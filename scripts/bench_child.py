@@ -42,7 +42,7 @@ def _pacing(sets: list[str]):
 def _session(routine_path: str, sets: list[str]):
     """The planned session; its clips come from the cache (already made by a cold build)."""
     from guidecast.build import AudioSettings, plan, voice_for
-    from guidecast.routine.load import read_routine_file
+    from guidecast.routine.reader import read_routine_file
 
     routine = read_routine_file(Path(routine_path))
     pacing = _pacing(sets)
@@ -68,8 +68,8 @@ def run_cli(args: list[str]) -> dict:
 
 def run_speech(routine_path: str) -> dict:
     from guidecast.build import AudioSettings, plan, voice_for
-    from guidecast.routine.load import read_routine_file
     from guidecast.routine.pacing import Pacing
+    from guidecast.routine.reader import read_routine_file
 
     routine = read_routine_file(Path(routine_path))
     voice = voice_for(routine, Pacing(), AudioSettings().sample_rate)

@@ -33,7 +33,8 @@ from guidecast.core.errors import GuidecastError, RoutineError
 from guidecast.language.phrases import FIELDS
 from guidecast.output.manifest import manifest
 from guidecast.routine.library import routines_dir, shipped_names
-from guidecast.routine.load import (
+from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
+from guidecast.routine.reader import (
     COUNT_KEYS,
     CUE_KEYS,
     ROUNDS_KEYS,
@@ -43,7 +44,6 @@ from guidecast.routine.load import (
     VOICE_KEYS,
     read_routine_file,
 )
-from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
 from guidecast.speech.voice import Voice
 
 RATE = 22050

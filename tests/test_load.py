@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guidecast.core.errors import RoutineError
-from guidecast.routine.load import parse_routine
+from guidecast.routine.reader import parse_routine
 
 BASE = (
     "guidecast: {version}\ntitle: T\n{extra}"

@@ -24,8 +24,8 @@ from guidecast.live.play import Event, Player, handle_key, play
 from guidecast.live.view import PlainView, big_text, clock, screen
 from guidecast.output.manifest import manifest
 from guidecast.routine.library import resolve
-from guidecast.routine.load import read_routine_file
 from guidecast.routine.pacing import Pacing
+from guidecast.routine.reader import read_routine_file
 from guidecast.speech.cache import ClipCache
 
 ROUTINE = """\

@@ -23,7 +23,8 @@ from guidecast.core import durations
 from guidecast.core.durations import DurationSyntaxError, parse_duration, parse_time_range
 from guidecast.core.errors import RoutineError
 from guidecast.language.phrases import FIELDS as PHRASE_FIELDS
-from guidecast.routine import load
+from guidecast.routine import nodes
+from guidecast.routine import reader as load
 from guidecast.routine.library import routines_dir, shipped_names
 from guidecast.speech.workers import ENGINES
 
@@ -159,7 +160,7 @@ def test_limits_match_load() -> None:
     rate = TOP["voice"]["properties"]["rate"]
     assert (rate["minimum"], rate["maximum"]) == (load.MIN_RATE, load.MAX_RATE)
     assert TOP["steps"]["maxItems"] == load.MAX_STEPS
-    assert DEFS["spoken_line"]["maxLength"] == load.MAX_UTTERANCE_CHARS
+    assert DEFS["spoken_line"]["maxLength"] == nodes.MAX_UTTERANCE_CHARS
     assert DEFS["duration"]["maximum"] == durations.MAX_SECONDS
     assert STEP["id"]["pattern"] == load._STEP_ID.pattern
 

@@ -13,9 +13,9 @@ import pytest
 
 from guidecast.build import DEFAULT_SAMPLE_RATE, plan, voice_for
 from guidecast.routine.library import resolve, routines_dir, shipped_names
-from guidecast.routine.load import read_routine_file
 from guidecast.routine.model import Rounds, Routine
 from guidecast.routine.pacing import Pacing
+from guidecast.routine.reader import read_routine_file
 from guidecast.script.model import make_script
 
 NAMES = shipped_names()

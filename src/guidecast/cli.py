@@ -122,7 +122,7 @@ def _main(
 
 def _load(routine: str) -> Any:
     from guidecast.routine.library import resolve
-    from guidecast.routine.load import read_routine_file
+    from guidecast.routine.reader import read_routine_file
 
     path = resolve(routine)
     return read_routine_file(path, display=routine if path.name == routine else str(path))

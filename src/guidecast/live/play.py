@@ -336,8 +336,8 @@ def open_show(routine: str, pacing: Pacing, pool: SpeechPool | None = None) -> S
     from guidecast.build import DEFAULT_SAMPLE_RATE, voice_for
     from guidecast.live.ahead import LiveShow
     from guidecast.routine.library import resolve
-    from guidecast.routine.load import read_routine_file
     from guidecast.routine.pacing import check_step_ids
+    from guidecast.routine.reader import read_routine_file
 
     found = resolve(routine)
     loaded = read_routine_file(found, display=routine if found.name == routine else str(found))

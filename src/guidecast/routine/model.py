@@ -1,6 +1,6 @@
 """The validated routine: what a routine file means, with no YAML left in it.
 
-Built by `guidecast.routine.load`; every value here has been checked, so later stages never
+Built by `guidecast.routine.reader`; every value here has been checked, so later stages never
 validate.
 """
 

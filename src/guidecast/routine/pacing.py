@@ -17,8 +17,9 @@ from guidecast.core.durations import (
     parse_time_range,
 )
 from guidecast.core.errors import Problem, RoutineError, UsageError
-from guidecast.routine.load import InvalidValue, NodeReader, compose, did_you_mean, read_text
 from guidecast.routine.model import MAX_RATE, MIN_RATE
+from guidecast.routine.nodes import InvalidValue, NodeReader, did_you_mean
+from guidecast.routine.yaml_safety import compose, read_text
 
 MIN_PACE, MAX_PACE = 0.5, 3.0
 PACING_KEYS = ("pace", "length", "steps", "rate", "chime")
