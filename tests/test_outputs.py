@@ -299,7 +299,7 @@ def test_loudness_target_is_configurable(tmp_path: Path) -> None:
 
 
 def test_limiter_lowers_peaks_without_clipping() -> None:
-    from guidecast.audio.loudness import limit, true_peak_envelope
+    from guidecast.audio.dsp import limit, true_peak_envelope
 
     rate = 22050
     t = np.arange(rate) / rate
@@ -316,7 +316,8 @@ def test_limiter_lowers_peaks_without_clipping() -> None:
 def test_meter_agrees_with_pyloudnorm() -> None:
     import pyloudnorm
 
-    from guidecast.audio.loudness import energy_profile, session_loudness
+    from guidecast.audio.dsp import energy_profile
+    from guidecast.audio.meter import session_loudness
     from guidecast.timeline.layout import Cue, Timeline
 
     rate = 22050
@@ -338,14 +339,8 @@ def test_meter_agrees_with_pyloudnorm() -> None:
 def test_a_limited_clips_profile_is_made_without_filtering_it_again() -> None:
     """limited_profile() scales each stride of the clip's own profile as the limiter scales
     its plain energy; the session's loudness comes out as if the limited clip were filtered."""
-    from guidecast.audio.loudness import (
-        energy_profile,
-        limit,
-        limited_profile,
-        session_loudness,
-        to_float,
-        to_pcm,
-    )
+    from guidecast.audio.dsp import energy_profile, limit, limited_profile, to_float, to_pcm
+    from guidecast.audio.meter import session_loudness
     from guidecast.timeline.layout import Cue, Timeline
 
     rate = 22050
@@ -373,7 +368,7 @@ def test_a_limited_clips_profile_is_made_without_filtering_it_again() -> None:
 
 
 def test_the_first_gain_allows_for_what_the_limiter_takes_back() -> None:
-    from guidecast.audio.loudness import LIMITER_TAKEBACK, MAX_TAKEBACK_LU, gain_for
+    from guidecast.audio.leveling import LIMITER_TAKEBACK, MAX_TAKEBACK_LU, gain_for
 
     table = tuple(zip(*LIMITER_TAKEBACK, strict=True))
     assert gain_for(-25.0, -21.0) == pytest.approx(-4.0)  # quieter: nothing to limit
@@ -395,7 +390,7 @@ def test_the_first_gain_allows_for_what_the_limiter_takes_back() -> None:
 
 
 def test_the_limiter_holds_a_peak_at_the_very_start_of_a_clip() -> None:
-    from guidecast.audio.loudness import limit, true_peak_envelope
+    from guidecast.audio.dsp import limit, true_peak_envelope
 
     rate = 22050
     clip = np.zeros(rate // 4)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from guidecast.audio.loudness import MAX_LUFS, MIN_LUFS, Loudness, level
+from guidecast.audio.leveling import MAX_LUFS, MIN_LUFS, Loudness, level
 from guidecast.audio.render import stream_pcm
 from guidecast.core.durations import format_clock
 from guidecast.core.errors import AudioError, UsageError

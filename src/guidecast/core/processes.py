@@ -1,4 +1,4 @@
-"""Number crunching in worker processes: the loudness work of a build (loudness.py).
+"""Number crunching in worker processes: the loudness work of a build (audio/leveling.py).
 
 Threads barely help numpy code made of many small array steps (they take turns on the GIL),
 and the arrays they make stay in the build's own memory after they are freed. Plain worker

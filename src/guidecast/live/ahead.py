@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 
-from guidecast.audio.loudness import level_live
+from guidecast.audio.leveling import level_live
 from guidecast.build import session_length_line
 from guidecast.core.errors import UsageError
 from guidecast.live.show import Snapshot, render_range
@@ -373,7 +373,7 @@ class _Recent:
 
 
 class _Leveled:
-    """A spooled clip whose PCM is leveled (loudness.level_live) the first time it is read,
+    """A spooled clip whose PCM is leveled (leveling.level_live) the first time it is read,
     and spooled again leveled; the last few read are kept in memory (`_Recent`).
 
     Same length as the clip: the limiter never changes a clip's length."""
