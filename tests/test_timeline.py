@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guidecast.audio.sounds import sound_samples
 from guidecast.core.durations import TimeRange
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import Pacing
 from guidecast.routine.reader import parse_routine
+from guidecast.script.cues import sound_samples
 from guidecast.script.model import make_script
 from guidecast.timeline.layout import (
     AFTER_CHIME,

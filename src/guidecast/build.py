@@ -40,6 +40,7 @@ from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.speech.voice import Voice
 from guidecast.timeline.chapters import chapters, extended_m3u
 from guidecast.timeline.layout import Timeline, build_timeline
+from guidecast.timeline.settle import settle_session_length
 
 DEFAULT_SAMPLE_RATE = 22050  # espeak-ng speaks at 22.05 kHz: a higher rate adds bytes, not sound
 DEFAULT_BITRATE = 64  # kbps, mono: clear speech, about 0.5 MB a minute
@@ -152,34 +153,17 @@ def plan(
     clips = voice.clips(script.fixed_texts(), speech_progress)
     rate = voice.sample_rate
     lengths = {text: clip.samples for text, clip in clips.items()}
-    timeline = build_timeline(script, pacing, lengths, rate)
+
+    def length_of(text: str) -> int:
+        if text not in clips:
+            clips.update(voice.clips([(text, "the intro")]))
+        return clips[text].samples
+
     if routine.intro:
-        # The intro says how long the session is, which depends on the intro's own length:
-        # settle it in a few rounds (rounded to the minute, it stops changing at once).
-        said = None
-        for _ in range(4):
-            text = session_length_line(script, timeline.seconds)
-            if text == said:
-                break
-            said = text
-            if text not in clips:
-                clips.update(voice.clips([(text, "the intro")]))
-                lengths[text] = clips[text].samples
-            timeline = build_timeline(script, pacing, lengths, rate, session_length_text=text)
+        _, timeline = settle_session_length(script, pacing, lengths, rate, length_of)
+    else:
+        timeline = build_timeline(script, pacing, lengths, rate)
     return Session(routine, script, timeline, clips)
-
-
-def session_length_line(script: Script, seconds: float) -> str:
-    """The intro's sentence saying how long a session of `seconds` lasts."""
-    text = script.phrases.say("session_length", time=_about(script, seconds))
-    return text[:1].upper() + text[1:]
-
-
-def _about(script: Script, seconds: float) -> str:
-    """A session length as people say it: to the minute, or to ten seconds when short."""
-    if seconds >= 90:
-        return script.phrases.time(round(seconds / 60) * 60)
-    return script.phrases.time(max(10, round(seconds / 10) * 10))
 
 
 @dataclass(frozen=True)

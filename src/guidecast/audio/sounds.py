@@ -13,12 +13,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from pydub.generators import Sine
 
-SOUND_SECONDS = {"chime": 0.9, "tick": 0.04}
-
-
-def sound_samples(name: str, sample_rate: int) -> int:
-    """A sound's exact length in samples; the timeline relies on this, so render must match."""
-    return round(SOUND_SECONDS[name] * sample_rate)
+from guidecast.script.cues import SOUND_SECONDS, sound_samples
 
 
 @functools.cache

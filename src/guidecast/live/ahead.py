@@ -32,11 +32,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 
 from guidecast.audio.leveling import level_live
-from guidecast.build import session_length_line
 from guidecast.core.errors import UsageError
 from guidecast.live.show import Snapshot, render_range
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing
+from guidecast.script.cues import structural_texts, visit_texts
 from guidecast.script.model import Script, make_script
 from guidecast.speech.engine import SpeechClip
 from guidecast.speech.engines.espeak import DEFAULT_RATE
@@ -44,6 +44,7 @@ from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.voice import Voice
 from guidecast.speech.workers import engine_class
 from guidecast.timeline.layout import Timeline, build_timeline
+from guidecast.timeline.settle import settle_session_length
 
 Texts = list[tuple[str, str]]  # (text, label naming where it is said, for errors)
 
@@ -98,11 +99,8 @@ class LiveShow:
         self._engine = engine_class(voice.engine)  # fails early on an unknown engine
         self._version = ""  # the engine's version, for cache keys: read in start(), it is slow
         self._first, self._later = self._order()
-        # Each step visit's own texts: the script of that visit alone says them.
-        alone = [
-            replace(self.script, opening=(), visits=(v,), closing=()) for v in self.script.visits
-        ]
-        self._visit_texts = [frozenset(text for text, _ in s.fixed_texts()) for s in alone]
+        bank = self.script.phrases
+        self._visit_texts = [frozenset(visit_texts(v, bank)) for v in self.script.visits]
         self._structural = frozenset(text for text, _ in self._first)
         self._settled: str | None = None  # the session-length sentence, once settled
         self._needs_settling = bool(routine.intro)
@@ -119,9 +117,7 @@ class LiveShow:
         script = self.script
         first: Texts = [(line.text, "the intro") for line in script.opening]
         for visit in script.visits:
-            first += [(line.text, visit.label) for line in visit.lead]
-            if visit.step.count:
-                first.append((script.phrases.number(visit.step.count.to), visit.label))
+            first += [(text, visit.label) for text in structural_texts(visit, script.phrases)]
         first += [(line.text, "the outro") for line in script.closing]
         first = _unique(first)
         seen = {text for text, _ in first}
@@ -143,7 +139,7 @@ class LiveShow:
         session_text = self._settled
         if self._needs_settling and session_text is None:
             rough = build_timeline(self.script, _unfitted(self.pacing), lengths, self.sample_rate)
-            session_text = session_length_line(self.script, rough.seconds)
+            session_text = self.script.session_length_line(rough.seconds)
             pending.add(session_text)
         elif session_text is not None and session_text not in known:
             pending.add(session_text)
@@ -295,30 +291,28 @@ class LiveShow:
         pool.synthesize([(self.voice.request(text), label) for text, label in missing], store)
 
     def _settle(self, cached_only: bool) -> None:
-        """The intro's session-length sentence, settled in rounds exactly as `build.plan` does.
+        """The intro's session-length sentence, settled by the function `build.plan` uses
+        (timeline/settle.py).
 
         Only the lines that decide the session's length must be known; cues inside the steps
         do not change it.
         """
         with self._lock:
             lengths = _Lengths(dict(self._lengths), self._estimate.per_word, self._estimate.pad)
-        timeline = build_timeline(self.script, self.pacing, lengths, self.sample_rate)
-        said = None
-        for _ in range(4):
-            text = session_length_line(self.script, timeline.seconds)
-            if text == said:
-                break
-            said = text
+
+        def length_of(text: str) -> int | None:
             if cached_only:
                 if self._from_cache([(text, "the intro")]):
-                    return  # not cached: settle it in the background instead
+                    return None  # not cached: settle it in the background instead
             else:
                 self._speak([(text, "the intro")])
-            lengths.known[text] = self._lengths[text]
-            timeline = build_timeline(
-                self.script, self.pacing, lengths, self.sample_rate, session_length_text=text
-            )
-        self._settled = said
+            return self._lengths[text]
+
+        said, _ = settle_session_length(
+            self.script, self.pacing, lengths, self.sample_rate, length_of
+        )
+        if said is not None:
+            self._settled = said
 
     def close(self) -> None:
         self._stop = True

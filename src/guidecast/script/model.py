@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from guidecast.language.phrases import PhraseBank, bank_for
 from guidecast.routine.model import CueSettings, Rounds, Routine, Step
+from guidecast.script.cues import visit_texts
 
 
 @dataclass(frozen=True)
@@ -55,33 +56,24 @@ class Script:
     def fixed_texts(self) -> list[tuple[str, str]]:
         """Every text that may be spoken, with a label naming where it comes from.
 
-        Only the session-length sentence of the intro is missing: it depends on the timeline.
+        Only the session-length sentence of the intro is missing: it depends on the timeline
+        (`session_length_line`).
         """
         texts: list[tuple[str, str]] = [(line.text, "the intro") for line in self.opening]
-        bank = self.phrases
         for visit in self.visits:
-            label = visit.label
-            texts += [(line.text, label) for line in visit.lead]
-            cues = visit.cues
-            if cues.countdown:
-                texts += [(bank.number(n), label) for n in range(1, cues.countdown + 1)]
-            if cues.halfway:
-                texts.append((bank.say("halfway"), label))
-            for mark in cues.time_left or ():
-                texts.append((time_left_text(bank, mark), label))
-            if cues.keep_going:
-                texts += [(line, label) for line in cues.keep_going.say]
-            if cues.next_up and visit.next_title:
-                texts.append((bank.say("next_up", title=visit.next_title), label))
-            if visit.step.count:
-                texts += [(bank.number(n), label) for n in range(1, visit.step.count.to + 1)]
+            texts += [(text, visit.label) for text in visit_texts(visit, self.phrases)]
         texts += [(line.text, "the outro") for line in self.closing]
         return texts
 
-
-def time_left_text(bank: PhraseBank, seconds: float) -> str:
-    spoken = bank.say("time_left", time=bank.time(seconds))
-    return spoken[:1].upper() + spoken[1:]
+    def session_length_line(self, seconds: float) -> str:
+        """The intro's sentence saying how long a session of `seconds` lasts: to the minute, or
+        to ten seconds when short, as people say it."""
+        if seconds >= 90:
+            about = self.phrases.time(round(seconds / 60) * 60)
+        else:
+            about = self.phrases.time(max(10, round(seconds / 10) * 10))
+        text = self.phrases.say("session_length", time=about)
+        return text[:1].upper() + text[1:]
 
 
 def make_script(routine: Routine) -> Script:

@@ -13,15 +13,14 @@ higher priority keeps it and the other is dropped, with a note saying so.
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from guidecast.audio.sounds import sound_samples
 from guidecast.core.durations import MAX_SECONDS, TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
-from guidecast.script.model import Line, Script, Visit, time_left_text
+from guidecast.script.cues import KINDS, Room, sound_samples
+from guidecast.script.model import Line, Script, Visit
 
 # Gaps, in seconds. Chosen by ear: long enough to separate thoughts, short enough to flow.
 LEAD_IN = 0.4  # silence before the first word: some players clip the very start
@@ -32,12 +31,8 @@ AFTER_OPENING = 1.0
 BEFORE_CLOSING = 0.6
 TAIL = 1.5  # silence after the last word, so the ending is not abrupt
 CUE_GAP = 0.25  # the least silence between two cues inside a perform time
-COUNT_LEAD = 0.5  # counting starts this long into the perform time
 MIN_PERFORM = 1.0
 MAX_SESSION_S = MAX_SECONDS  # a whole session, like any one duration, lasts at most a day
-
-# Which cue keeps its moment when two collide: earlier in this list wins.
-PRIORITY = ("count", "countdown", "next_up", "time_left", "halfway", "keep_going", "tick")
 
 
 @dataclass(frozen=True)
@@ -231,15 +226,13 @@ class _Layout:
         return total + self.s(TAIL)
 
     def minimum_perform(self, visit: Visit) -> float:
-        """The shortest perform time that holds the count and countdown a step asks for."""
-        need = MIN_PERFORM
-        step = visit.step
-        if step.count:
-            last = self.clip(self.bank.number(step.count.to)) / self.rate
-            need = max(need, COUNT_LEAD + (step.count.to - 1) * step.count.every + last + 0.5)
-        if visit.cues.countdown:
-            need = max(need, visit.cues.countdown + 0.5)
-        return need
+        """The shortest perform time that holds every cue a step needs whole (script/cues.py:
+        a count's numbers, a countdown)."""
+
+        def seconds(text: str) -> float:
+            return self.clip(text) / self.rate
+
+        return max(MIN_PERFORM, *(kind.minimum(visit, self.bank, seconds) for kind in KINDS))
 
     def lay_out(self, opening: list[Line], perform_seconds: list[tuple[float, float]]) -> Timeline:
         cues: list[Cue] = []
@@ -314,62 +307,20 @@ class _Layout:
         return t
 
     def _perform_cues(self, visit: Visit, low: int, high: int, notes: list[str]) -> list[Cue]:
-        """The cues inside one perform time, by priority, none overlapping."""
-        wanted = sorted(self._wanted_cues(visit, low, high), key=lambda c: PRIORITY.index(c.kind))
+        """The cues inside one perform time, by priority (script/cues.py), none overlapping."""
+        room = Room(low, high, self.rate, self.clip)
         placer = _Placer(self.s(CUE_GAP))
         dropped: dict[str, int] = {}
-        for cue in wanted:
-            if placer.fits(cue.start, cue.length, low, high):
-                placer.add(cue)
-            else:
-                dropped[cue.kind] = dropped.get(cue.kind, 0) + 1
-        for kind, count in dropped.items():
-            if kind == "tick":
-                continue  # ticks give way to speech by design
-            what = kind.replace("_", " ") + (f" (x{count})" if count > 1 else "")
+        for kind in KINDS:
+            for wanted in kind.place(visit, self.bank, room):
+                text, sound = wanted.text, wanted.sound
+                length = self.clip(text) if text is not None else sound_samples(sound, self.rate)
+                cue = Cue(kind.name, wanted.start, length, text, sound, visit.step.id)
+                if placer.fits(cue.start, cue.length, low, high):
+                    placer.add(cue)
+                elif kind.reported:
+                    dropped[kind.name] = dropped.get(kind.name, 0) + 1
+        for name, count in dropped.items():
+            what = name.replace("_", " ") + (f" (x{count})" if count > 1 else "")
             notes.append(f"{visit.label}: dropped {what}: no room beside other cues")
         return placer.placed
-
-    def _speech(self, kind: str, text: str, start: int, step: str) -> Cue:
-        return Cue(kind, start, self.clip(text), text=text, step=step)
-
-    def _wanted_cues(self, visit: Visit, low: int, high: int) -> list[Cue]:
-        cues = visit.cues
-        step = visit.step
-        bank = self.bank
-        length = high - low
-        wanted: list[Cue] = []
-        countdown_start = high
-        if cues.countdown:
-            for n in range(cues.countdown, 0, -1):
-                at = high - self.s(n)
-                wanted.append(self._speech("countdown", bank.number(n), at, step.id))
-                countdown_start = min(countdown_start, at)
-        if step.count:
-            for n in range(1, step.count.to + 1):
-                at = low + self.s(COUNT_LEAD + (n - 1) * step.count.every)
-                wanted.append(self._speech("count", bank.number(n), at, step.id))
-        if cues.next_up and visit.next_title:
-            text = bank.say("next_up", title=visit.next_title)
-            at = countdown_start - self.s(1.0 if cues.countdown else 0.5) - self.clip(text)
-            wanted.append(self._speech("next_up", text, at, step.id))
-        for mark in cues.time_left or ():
-            if self.s(mark) <= length - self.s(3.0):  # not at the very start of the step
-                text = time_left_text(bank, mark)
-                wanted.append(self._speech("time_left", text, high - self.s(mark), step.id))
-        if cues.halfway and length >= self.s(8.0):
-            text = bank.say("halfway")
-            wanted.append(self._speech("halfway", text, low + length // 2, step.id))
-        if cues.keep_going:
-            every = self.s(cues.keep_going.every)
-            lines = cues.keep_going.say
-            for index, at in enumerate(range(low + every, high - every // 2, every)):
-                wanted.append(self._speech("keep_going", lines[index % len(lines)], at, step.id))
-        if step.ticks:
-            interval = 60.0 / step.ticks
-            tick = sound_samples("tick", self.rate)
-            for k in range(1, math.floor(length / self.rate / interval) + 1):
-                at = low + self.s(k * interval)
-                if at + tick <= high:
-                    wanted.append(Cue("tick", at, tick, sound="tick", step=step.id))
-        return wanted

@@ -1,0 +1,237 @@
+"""The cue kinds: every sound a session makes inside a step's perform time, defined once.
+
+Each `CueKind` says, in one place, what the script, the timeline and live playback need of it:
+- `texts`: every text it may speak in a visit (the script asks the voice for all of them);
+- `place`: where it wants to be heard in a perform time (the timeline keeps it if it fits);
+- `minimum`: the perform time it needs whole (a count or a countdown never loses a number);
+- `structural`: which of its texts decide the session's length (live playback speaks those
+  first).
+`KINDS` is in priority order: when two cues want the same moment, the earlier kind keeps it.
+
+Adding a cue kind: an entry here, its setting in routine/model.py (`CueSettings` or `Step`) and
+routine/reader.py, the schema, docs/routine-format.md and tests. The lines said before a perform
+time (round, instruction, side) and around the session (intro, safety, outro) are made in
+script/model.py; the generated sounds are `SOUNDS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from guidecast.language.phrases import PhraseBank
+
+if TYPE_CHECKING:
+    from guidecast.script.model import Visit
+
+# Generated sounds and their exact lengths: the timeline relies on them, and audio/sounds.py
+# makes PCM of exactly this length.
+SOUND_SECONDS = {"chime": 0.9, "tick": 0.04}
+
+COUNT_LEAD = 0.5  # counting starts this long into the perform time
+HALFWAY_LEAST_S = 8.0  # a shorter perform time has no middle worth announcing
+TIME_LEFT_LEAST_S = 3.0  # "30 seconds left" is not said in the first 3 s of the step
+
+
+def sound_samples(name: str, sample_rate: int) -> int:
+    """A sound's exact length in samples; the timeline relies on this, so render must match."""
+    return round(SOUND_SECONDS[name] * sample_rate)
+
+
+@dataclass(frozen=True)
+class Room:
+    """One perform time, as placement sees it: samples from `low` to `high`, at `rate`, with
+    `clip` giving a text's clip length in samples."""
+
+    low: int
+    high: int
+    rate: int
+    clip: Callable[[str], int]
+
+    def s(self, seconds: float) -> int:
+        return round(seconds * self.rate)
+
+    @property
+    def length(self) -> int:
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A cue that wants to start at `start`: speech (`text`) or a generated sound (`sound`)."""
+
+    start: int
+    text: str | None = None
+    sound: str | None = None
+
+
+Texts = Callable[["Visit", PhraseBank], list[str]]
+Place = Callable[["Visit", PhraseBank, Room], Iterator[Wanted]]
+Minimum = Callable[["Visit", PhraseBank, Callable[[str], float]], float]
+
+
+def _none(visit: Visit, bank: PhraseBank) -> list[str]:
+    return []
+
+
+def _no_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
+    return 0.0
+
+
+@dataclass(frozen=True)
+class CueKind:
+    name: str
+    texts: Texts
+    place: Place
+    minimum: Minimum = _no_minimum
+    structural: Texts = _none
+    reported: bool = True  # a dropped cue of this kind is reported (ticks give way by design)
+
+
+def time_left_text(bank: PhraseBank, seconds: float) -> str:
+    spoken = bank.say("time_left", time=bank.time(seconds))
+    return spoken[:1].upper() + spoken[1:]
+
+
+# -- count: "one" ... "four", a number every `every` seconds (the step's own rhythm) -----------
+
+
+def _count_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    count = visit.step.count
+    return [bank.number(n) for n in range(1, count.to + 1)] if count else []
+
+
+def _count_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    count = visit.step.count
+    if count:
+        for n in range(1, count.to + 1):
+            yield Wanted(room.low + room.s(COUNT_LEAD + (n - 1) * count.every), bank.number(n))
+
+
+def _count_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
+    count = visit.step.count
+    if not count:
+        return 0.0
+    return COUNT_LEAD + (count.to - 1) * count.every + seconds(bank.number(count.to)) + 0.5
+
+
+def _count_structural(visit: Visit, bank: PhraseBank) -> list[str]:
+    count = visit.step.count
+    return [bank.number(count.to)] if count else []  # its length sets the step's minimum
+
+
+# -- countdown: "three, two, one", one a second, ending with the perform time -----------------
+
+
+def _countdown_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    return [bank.number(n) for n in range(1, (visit.cues.countdown or 0) + 1)]
+
+
+def _countdown_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    for n in range(visit.cues.countdown or 0, 0, -1):
+        yield Wanted(room.high - room.s(n), bank.number(n))
+
+
+def _countdown_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
+    return visit.cues.countdown + 0.5 if visit.cues.countdown else 0.0
+
+
+# -- next_up: "Next up: Strokes.", just before the countdown (or the end) --------------------
+
+
+def _next_up_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    if visit.cues.next_up and visit.next_title:
+        return [bank.say("next_up", title=visit.next_title)]
+    return []
+
+
+def _next_up_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    for text in _next_up_texts(visit, bank):
+        countdown = visit.cues.countdown
+        before = room.high - room.s(countdown) if countdown else room.high
+        yield Wanted(before - room.s(1.0 if countdown else 0.5) - room.clip(text), text)
+
+
+# -- time_left: "Thirty seconds left.", at each mark before the end --------------------------
+
+
+def _time_left_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    return [time_left_text(bank, mark) for mark in visit.cues.time_left or ()]
+
+
+def _time_left_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    for mark in visit.cues.time_left or ():
+        if room.s(mark) <= room.length - room.s(TIME_LEFT_LEAST_S):
+            yield Wanted(room.high - room.s(mark), time_left_text(bank, mark))
+
+
+# -- halfway: "Halfway.", in the middle of a perform time of 8 s or more ---------------------
+
+
+def _halfway_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    return [bank.say("halfway")] if visit.cues.halfway else []
+
+
+def _halfway_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    if visit.cues.halfway and room.length >= room.s(HALFWAY_LEAST_S):
+        yield Wanted(room.low + room.length // 2, bank.say("halfway"))
+
+
+# -- keep_going: the routine's reminders, one every `every` seconds, in turn -----------------
+
+
+def _keep_going_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    keep_going = visit.cues.keep_going
+    return list(keep_going.say) if keep_going else []
+
+
+def _keep_going_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    keep_going = visit.cues.keep_going
+    if keep_going:
+        every, lines = room.s(keep_going.every), keep_going.say
+        for index, at in enumerate(range(room.low + every, room.high - every // 2, every)):
+            yield Wanted(at, lines[index % len(lines)])
+
+
+# -- tick: a soft metronome tick, `ticks` a minute; gives way to any speech ------------------
+
+
+def _tick_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    if visit.step.ticks:
+        interval = 60.0 / visit.step.ticks
+        tick = sound_samples("tick", room.rate)
+        for k in range(1, math.floor(room.length / room.rate / interval) + 1):
+            at = room.low + room.s(k * interval)
+            if at + tick <= room.high:
+                yield Wanted(at, sound="tick")
+
+
+KINDS: tuple[CueKind, ...] = (
+    CueKind("count", _count_texts, _count_place, _count_minimum, _count_structural),
+    CueKind("countdown", _countdown_texts, _countdown_place, _countdown_minimum),
+    CueKind("next_up", _next_up_texts, _next_up_place),
+    CueKind("time_left", _time_left_texts, _time_left_place),
+    CueKind("halfway", _halfway_texts, _halfway_place),
+    CueKind("keep_going", _keep_going_texts, _keep_going_place),
+    CueKind("tick", _none, _tick_place, reported=False),
+)
+PRIORITY = tuple(kind.name for kind in KINDS)  # which cue keeps its moment: earlier wins
+BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def visit_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    """Every text a visit may speak: its lead lines, then each kind's cues."""
+    texts = [line.text for line in visit.lead]
+    for kind in KINDS:
+        texts += kind.texts(visit, bank)
+    return texts
+
+
+def structural_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    """The texts of a visit whose lengths decide the session's length."""
+    texts = [line.text for line in visit.lead]
+    for kind in KINDS:
+        texts += kind.structural(visit, bank)
+    return texts
