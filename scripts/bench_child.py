@@ -41,8 +41,9 @@ def _pacing(sets: list[str]):
 
 def _session(routine_path: str, sets: list[str]):
     """The planned session; its clips come from the cache (already made by a cold build)."""
-    from guidecast.build import AudioSettings, plan, voice_for
+    from guidecast.build import AudioSettings, plan
     from guidecast.routine.reader import read_routine_file
+    from guidecast.speech.voice import voice_for
 
     routine = read_routine_file(Path(routine_path))
     pacing = _pacing(sets)
@@ -67,9 +68,10 @@ def run_cli(args: list[str]) -> dict:
 
 
 def run_speech(routine_path: str) -> dict:
-    from guidecast.build import AudioSettings, plan, voice_for
+    from guidecast.build import AudioSettings, plan
     from guidecast.routine.pacing import Pacing
     from guidecast.routine.reader import read_routine_file
+    from guidecast.speech.voice import voice_for
 
     routine = read_routine_file(Path(routine_path))
     voice = voice_for(routine, Pacing(), AudioSettings().sample_rate)

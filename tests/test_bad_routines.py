@@ -490,8 +490,8 @@ CASES = [
         GOOD + "language: " + "w" * 3000 + "\nvoice: {engine: " + "e" * 3000 + "}\n",
         [
             f"{F}:8:11: language must be a language tag such as en or en-GB, got '{'w' * 40}...'",
-            f"{F}:9:17: unknown voice engine '{'e' * 40}...'; "
-            "expected one of: hibari, piper, pyttsx3",
+            f"{F}:9:17: unknown speech engine '{'e' * 40}...'; "
+            "expected one of: pyttsx3, hibari, piper",
         ],
         id="long-values-are-cut-short",
     ),

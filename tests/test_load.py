@@ -21,7 +21,7 @@ def test_a_routine_cannot_choose_a_module_to_import() -> None:
     with pytest.raises(RoutineError) as caught:
         parse_routine(routine(extra="voice: {engine: 'os:system'}\n"), "r.yaml")
     assert str(caught.value) == (
-        "r.yaml:3:17: unknown voice engine 'os:system'; expected one of: hibari, piper, pyttsx3"
+        "r.yaml:3:17: unknown speech engine 'os:system'; expected one of: pyttsx3, hibari, piper"
     )
 
 
@@ -34,7 +34,7 @@ def test_every_named_engine_is_accepted(engine: str) -> None:
 def test_a_misspelt_engine_gets_a_suggestion() -> None:
     with pytest.raises(RoutineError) as caught:
         parse_routine(routine(extra="voice: {engine: hibary}\n"), "r.yaml")
-    assert "unknown voice engine 'hibary' (did you mean 'hibari'?)" in str(caught.value)
+    assert "unknown speech engine 'hibary' (did you mean 'hibari'?)" in str(caught.value)
 
 
 def test_a_pause_of_zero_means_no_pause() -> None:

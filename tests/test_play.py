@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from guidecast.build import DEFAULT_SAMPLE_RATE, Session, plan, voice_for
+from guidecast.build import Session, plan
+from guidecast.core.defaults import SAMPLE_RATE as DEFAULT_SAMPLE_RATE
 from guidecast.live.ahead import LiveShow
 from guidecast.live.play import Event, Player, handle_key, play
 from guidecast.live.view import PlainView, big_text, clock, screen
@@ -27,6 +28,7 @@ from guidecast.routine.library import resolve
 from guidecast.routine.pacing import Pacing
 from guidecast.routine.reader import read_routine_file
 from guidecast.speech.cache import ClipCache
+from guidecast.speech.voice import voice_for
 
 ROUTINE = """\
 guidecast: 1
@@ -372,12 +374,6 @@ def test_the_screen_shows_step_words_times_and_next(routine_file: Path, planned:
     assert big_text(clock(left))[0] in text
     assert "Next: Circles (right side)" in text
     assert "session:" in text
-
-
-def test_play_runs_at_the_build_sample_rate() -> None:
-    from guidecast.live.play import PLAY_SAMPLE_RATE
-
-    assert PLAY_SAMPLE_RATE == DEFAULT_SAMPLE_RATE
 
 
 def test_big_digits() -> None:

@@ -11,12 +11,14 @@ from pathlib import Path
 import miniaudio
 import pytest
 
-from guidecast.build import DEFAULT_SAMPLE_RATE, plan, voice_for
+from guidecast.build import plan
+from guidecast.core.defaults import SAMPLE_RATE as DEFAULT_SAMPLE_RATE
 from guidecast.routine.library import resolve, routines_dir, shipped_names
 from guidecast.routine.model import Rounds, Routine
 from guidecast.routine.pacing import Pacing
 from guidecast.routine.reader import read_routine_file
 from guidecast.script.model import make_script
+from guidecast.speech.voice import voice_for
 
 NAMES = shipped_names()
 MP3_FRAME = 576

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from guidecast.audio.leveling import MAX_LUFS, MIN_LUFS, Loudness, level
 from guidecast.audio.render import stream_pcm
+from guidecast.core import defaults
 from guidecast.core.durations import format_clock
 from guidecast.core.errors import AudioError, UsageError
 from guidecast.core.names import slugify
@@ -32,28 +33,24 @@ from guidecast.output.manifest import chapter_entries, manifest
 from guidecast.output.mp3 import SAMPLE_RATES, bitrates_for
 from guidecast.output.page import page_name, write_page
 from guidecast.output.tags import ALBUM, ARTIST, TrackInfo, write_tags
-from guidecast.routine.model import Routine, VoiceSettings
+from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing
 from guidecast.script.model import Script, make_script
 from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
-from guidecast.speech.voice import Voice
+from guidecast.speech.voice import Voice, voice_for
 from guidecast.timeline.chapters import chapters, extended_m3u
 from guidecast.timeline.layout import Timeline, build_timeline
 from guidecast.timeline.settle import settle_session_length
-
-DEFAULT_SAMPLE_RATE = 22050  # espeak-ng speaks at 22.05 kHz: a higher rate adds bytes, not sound
-DEFAULT_BITRATE = 64  # kbps, mono: clear speech, about 0.5 MB a minute
-DEFAULT_QUALITY = 3  # lameenc: 2 is best, 7 fastest; 3 is near-best at half the time of 2
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass(frozen=True)
 class AudioSettings:
-    sample_rate: int = DEFAULT_SAMPLE_RATE
-    bitrate: int = DEFAULT_BITRATE
-    quality: int = DEFAULT_QUALITY
+    sample_rate: int = defaults.SAMPLE_RATE
+    bitrate: int = defaults.BITRATE
+    quality: int = defaults.MP3_QUALITY
     format: str = "mp3"
     loudness: Loudness = field(default_factory=Loudness)
 
@@ -132,12 +129,7 @@ def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> A
                 f"got {loudness!r}"
             )
         level_to = Loudness(target=target)
-    return AudioSettings(sample_rate, bitrate, DEFAULT_QUALITY, fmt, level_to)
-
-
-def voice_for(routine: Routine, pacing: Pacing, sample_rate: int, **kwargs: object) -> Voice:
-    settings = routine.voice.merged(VoiceSettings(engine=pacing.engine, rate=pacing.rate))
-    return Voice(settings, routine.language, sample_rate, **kwargs)  # type: ignore[arg-type]
+    return AudioSettings(sample_rate, bitrate, defaults.MP3_QUALITY, fmt, level_to)
 
 
 def plan(

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from guidecast import __version__
-from guidecast.core import interrupts
+from guidecast.core import defaults, interrupts
 from guidecast.core.durations import format_clock, format_duration
 from guidecast.core.errors import GuidecastError, RoutineError, UsageError, full_traceback
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing, pacing_from_options
@@ -178,7 +178,7 @@ def build(
     pacing_file: PacingFileOption = None,
     engine: EngineOption = None,
     bitrate: Annotated[int, typer.Option(help="Bitrate in kbps (MP3, OGG, Opus, M4A).")] = 64,
-    sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = 22050,
+    sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = defaults.SAMPLE_RATE,
     audio_format: Annotated[
         str,
         typer.Option(
@@ -272,9 +272,10 @@ def build_all(
     Example: guidecast build-all --shipped -o audio_out
     """
     with _errors_as_messages():
-        from guidecast.build import AudioSettings, Extras, voice_for
+        from guidecast.build import AudioSettings, Extras
         from guidecast.build import build as build_routine
         from guidecast.routine.library import routines_dir
+        from guidecast.speech.voice import voice_for
         from guidecast.speech.workers import SpeechPool
 
         if shipped == (folder is not None):
@@ -324,11 +325,12 @@ def validate(routine: RoutineArg) -> None:
 
 
 def _plan(routine: str, pacing: Pacing) -> Any:
-    from guidecast.build import DEFAULT_SAMPLE_RATE, plan, voice_for
+    from guidecast.build import plan
+    from guidecast.speech.voice import voice_for
 
     loaded = _load(routine)
     _check_set_ids(loaded, pacing)
-    voice = voice_for(loaded, pacing, DEFAULT_SAMPLE_RATE)
+    voice = voice_for(loaded, pacing, defaults.SAMPLE_RATE)
     try:
         return plan(loaded, pacing, voice)
     finally:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 
 from guidecast.audio.leveling import level_live
+from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError
 from guidecast.live.show import Snapshot, render_range
 from guidecast.routine.model import Routine
@@ -39,7 +40,6 @@ from guidecast.routine.pacing import Pacing
 from guidecast.script.cues import structural_texts, visit_texts
 from guidecast.script.model import Script, make_script
 from guidecast.speech.engine import SpeechClip
-from guidecast.speech.engines.espeak import DEFAULT_RATE
 from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.voice import Voice
 from guidecast.speech.workers import engine_class
@@ -105,7 +105,7 @@ class LiveShow:
         self._settled: str | None = None  # the session-length sentence, once settled
         self._needs_settling = bool(routine.intro)
         self._length_in_doubt = False  # --length looked out of reach with estimated lengths
-        rate = voice.settings.rate or DEFAULT_RATE
+        rate = voice.settings.rate or SPEECH_RATE
         self._estimate = _Lengths(
             self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
         )

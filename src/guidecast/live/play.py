@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from guidecast.core import defaults
 from guidecast.core.errors import UsageError
 from guidecast.live.show import Show, Snapshot
 from guidecast.routine.pacing import Pacing
@@ -333,16 +334,16 @@ def open_show(routine: str, pacing: Pacing, pool: SpeechPool | None = None) -> S
         if pacing != Pacing():
             raise UsageError("pacing options shape routines, not a session already built")
         return FileShow(path)
-    from guidecast.build import DEFAULT_SAMPLE_RATE, voice_for
     from guidecast.live.ahead import LiveShow
     from guidecast.routine.library import resolve
     from guidecast.routine.pacing import check_step_ids
     from guidecast.routine.reader import read_routine_file
+    from guidecast.speech.voice import voice_for
 
     found = resolve(routine)
     loaded = read_routine_file(found, display=routine if found.name == routine else str(found))
     check_step_ids(pacing, [step.id for step in loaded.all_steps()])
-    voice = voice_for(loaded, pacing, DEFAULT_SAMPLE_RATE)
+    voice = voice_for(loaded, pacing, defaults.SAMPLE_RATE)
     if pool is not None and pool.engine == voice.engine:
         voice.pool = pool
     elif pool is not None:
@@ -386,7 +387,7 @@ def play(
     else:
         # The sound starts at once, with the silence every session begins with; the speech
         # workers boot while the routine is read.
-        show = slot = ShowSlot(PLAY_SAMPLE_RATE)
+        show = slot = ShowSlot(defaults.SAMPLE_RATE)
     output = None
     try:
         player = Player(show, speed, started)
@@ -413,9 +414,6 @@ def play(
     return player
 
 
-PLAY_SAMPLE_RATE = 22050  # build.DEFAULT_SAMPLE_RATE, without importing the encoder for it
-
-
 class ShowSlot:
     """Stands in for a routine's show while it is read: the session's lead-in silence (the
     timeline puts nothing in its first LEAD_IN seconds), then whatever the show says."""
@@ -430,10 +428,9 @@ class ShowSlot:
     def fill(self, opener: Callable[[SpeechPool], Show]) -> None:
         """Read the routine with `opener`, the speech workers booting meanwhile. If every clip
         turns out to be cached, the show lets them go unused."""
-        from guidecast.speech.voice import DEFAULT_ENGINE
         from guidecast.speech.workers import SpeechPool
 
-        self._pool = SpeechPool(DEFAULT_ENGINE, self.sample_rate)
+        self._pool = SpeechPool(defaults.ENGINE, self.sample_rate)
         self._pool.prestart()
         show = opener(self._pool)
         if show.sample_rate != self.sample_rate:

@@ -34,6 +34,7 @@ from mutagen.id3 import (
 )
 
 from guidecast import __version__
+from guidecast.core import defaults
 from guidecast.core.errors import AudioError
 from guidecast.timeline.chapters import Chapter
 
@@ -54,7 +55,7 @@ class TrackInfo:
     description: str | None = None
     track: tuple[int, int] | None = None  # (number, of)
     chapters: tuple[Chapter, ...] = ()
-    sample_rate: int = 22050
+    sample_rate: int = defaults.SAMPLE_RATE
     lyrics: str | None = None
     synced_lyrics: tuple[tuple[str, int], ...] = ()  # (text, start ms)
     cover_png: bytes | None = None

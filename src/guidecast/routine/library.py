@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from guidecast.core.errors import UsageError
-from guidecast.routine.nodes import did_you_mean
+from guidecast.core.spelling import did_you_mean
 
 
 def routines_dir() -> Path:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from guidecast.core.defaults import ENGINE
 from guidecast.core.durations import TimeRange
 
 FORMAT_VERSION = 1
 MIN_RATE, MAX_RATE = 80, 400  # words per minute: slower drags, faster is hard to follow
-DEFAULT_ENGINE = "pyttsx3"
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class VoiceSettings:
         A voice id belongs to its engine: when `other` switches to another engine, this id is
         dropped (that engine's default voice speaks); rate and volume mean the same everywhere.
         """
-        switched = other.engine is not None and other.engine != (self.engine or DEFAULT_ENGINE)
+        switched = other.engine is not None and other.engine != (self.engine or ENGINE)
         return VoiceSettings(
             engine=other.engine or self.engine,
             id=other.id if switched else (other.id or self.id),

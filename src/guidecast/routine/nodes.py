@@ -3,7 +3,6 @@ column and moves on, so one file reports every problem at once. Routine and paci
 read through `NodeReader`.
 """
 
-import difflib
 import math
 import unicodedata
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from guidecast.core.durations import (
     parse_time_range,
 )
 from guidecast.core.errors import Problem, RoutineError
+from guidecast.core.spelling import closest, did_you_mean
 from guidecast.routine.yaml_safety import (
     BOOL_TAG,
     COLLECTION_TAGS,
@@ -48,22 +48,6 @@ class Located:
 
     key: ScalarNode
     value: Node
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """` (did you mean 'x'?)` for the closest choice, or nothing when none is close."""
-    match = closest(word, choices)
-    return f" (did you mean {match!r}?)" if match else ""
-
-
-def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
-    """The choice `word` is most likely a misspelling of, if any."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not match:
-        lowered = {c.lower(): c for c in choices}
-        if word.lower() in lowered:
-            match = [lowered[word.lower()]]
-    return match[0] if match else None
 
 
 class NodeReader:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
+from guidecast.core.defaults import ENGINE_NAMES, unknown_engine
 from guidecast.core.durations import (
     DurationSyntaxError,
     TimeRange,
@@ -17,8 +18,9 @@ from guidecast.core.durations import (
     parse_time_range,
 )
 from guidecast.core.errors import Problem, RoutineError, UsageError
+from guidecast.core.spelling import did_you_mean
 from guidecast.routine.model import MAX_RATE, MIN_RATE
-from guidecast.routine.nodes import InvalidValue, NodeReader, did_you_mean
+from guidecast.routine.nodes import InvalidValue, NodeReader
 from guidecast.routine.yaml_safety import compose, read_text
 
 MIN_PACE, MAX_PACE = 0.5, 3.0
@@ -84,15 +86,10 @@ def pacing_from_options(
 
 
 def _check_engine(engine: str) -> str:
-    """A speech engine that exists and is installed; exit 2 naming the extra if missing."""
-    from guidecast.speech.workers import ENGINES, engine_class
-
-    if engine not in ENGINES:
-        raise UsageError(
-            f"--engine: unknown speech engine {engine!r}{did_you_mean(engine, tuple(ENGINES))}; "
-            f"expected one of: {', '.join(ENGINES)}"
-        )
-    engine_class(engine)  # not installed: says which extra to install
+    """A speech engine name that exists (whether it is installed is checked where the voice
+    is made: speech/voice.py)."""
+    if engine not in ENGINE_NAMES:
+        raise UsageError(f"--engine: {unknown_engine(engine)}")
     return engine
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from guidecast.core.defaults import ENGINE_NAMES, unknown_engine
 from guidecast.core.errors import Problem, RoutineError
 from guidecast.core.names import slugify
 from guidecast.language.phrases import FIELDS as PHRASE_FIELDS
@@ -31,11 +32,9 @@ from guidecast.routine.nodes import (
     NodeReader,
     as_written,
     cut,
-    did_you_mean,
     yaml_int,
 )
 from guidecast.routine.yaml_safety import INT_TAG, compose, read_text
-from guidecast.speech.workers import ENGINES
 
 MAX_STEPS = 2_000
 _STEP_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -176,13 +175,8 @@ class _RoutineReader(NodeReader):
     def _engine(self, node: Node) -> str:
         # Only named engines: a routine file must never choose a module to import.
         engine = self.string(node, "voice engine")
-        if engine not in ENGINES:
-            known = ", ".join(sorted(ENGINES))
-            raise self.fail(
-                node,
-                f"unknown voice engine {cut(engine)!r}{did_you_mean(engine, tuple(ENGINES))}; "
-                f"expected one of: {known}",
-            )
+        if engine not in ENGINE_NAMES:
+            raise self.fail(node, unknown_engine(engine))
         return engine
 
     def _phrases(self, node: Node) -> dict[str, str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from guidecast.routine.model import DEFAULT_ENGINE, VoiceSettings
+from guidecast.core.defaults import ENGINE
+from guidecast.routine.model import Routine, VoiceSettings
+from guidecast.routine.pacing import Pacing
 from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SpeechClip, SpeechRequest
 from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.workers import SpeechPool, engine_class
-
-__all__ = ["DEFAULT_ENGINE", "Voice"]
 
 
 @dataclass
@@ -29,9 +29,12 @@ class Voice:
     synthesized: int = 0  # clips spoken by the engine (not from the cache), for reports
     spool: ClipSpool | None = field(default=None, repr=False)  # made on first need
 
+    def __post_init__(self) -> None:
+        engine_class(self.engine)  # not installed: exit 2 naming the extra, before any work
+
     @property
     def engine(self) -> str:
-        return self.settings.engine or DEFAULT_ENGINE
+        return self.settings.engine or ENGINE
 
     def request(self, text: str) -> SpeechRequest:
         return SpeechRequest(
@@ -100,3 +103,8 @@ class Voice:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+
+
+def voice_for(routine: Routine, pacing: Pacing, sample_rate: int, **kwargs: object) -> Voice:
+    settings = routine.voice.merged(VoiceSettings(engine=pacing.engine, rate=pacing.rate))
+    return Voice(settings, routine.language, sample_rate, **kwargs)  # type: ignore[arg-type]

@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from guidecast.core.defaults import ENGINE, ENGINE_NAMES, SAMPLE_RATE, unknown_engine
 from guidecast.core.errors import EngineNotInstalledError, GuidecastError, SpeechError
 from guidecast.core.processes import WorkerProcess, default_workers, ignore_sigint
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 from guidecast.speech.engines.neural import install_hint, missing_modules
 
-ENGINES = {  # the names a routine or --engine may use; pyttsx3 is the default
+ENGINES = {  # each name of core.defaults.ENGINE_NAMES, and its class
     "pyttsx3": "guidecast.speech.engines.espeak:Pyttsx3Engine",
     "hibari": "guidecast.speech.engines.hibari:HibariEngine",  # pip install 'guidecast[neural]'
     "piper": "guidecast.speech.engines.piper:PiperEngine",  # pip install 'guidecast[neural]'
 }
+assert tuple(ENGINES) == ENGINE_NAMES  # one list of names: core/defaults.py
 START_TIMEOUT_S = 30.0
 
 
@@ -45,8 +47,7 @@ def engine_class(engine: str) -> Any:
     """
     spec = ENGINES.get(engine, engine)
     if ":" not in spec:
-        known = ", ".join(sorted(ENGINES))
-        raise SpeechError(f"unknown speech engine {engine!r}; known engines: {known}")
+        raise SpeechError(unknown_engine(engine))
     module_name, _, class_name = spec.partition(":")
     module = importlib.import_module(module_name)
     cls = getattr(module, class_name)
@@ -141,7 +142,7 @@ class _Worker(WorkerProcess):
 class SpeechPool:
     """Worker processes for one engine at one session sample rate. Use as a context manager."""
 
-    def __init__(self, engine: str = "pyttsx3", sample_rate: int = 22050, workers: int = 0):
+    def __init__(self, engine: str = ENGINE, sample_rate: int = SAMPLE_RATE, workers: int = 0):
         engine_class(engine)  # fail early on an unknown engine
         self.engine = engine
         self.sample_rate = sample_rate

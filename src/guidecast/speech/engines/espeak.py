@@ -23,11 +23,11 @@ import wave
 from pathlib import Path
 from typing import Any
 
+from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import SpeechError, VoiceNotFoundError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 
 FINISH_TIMEOUT_S = 30.0
-DEFAULT_RATE = 160  # words per minute: calm, clear instructions
 DEFAULT_VOICES = {"en": "gmw/en-us"}
 DRIVER_VERSION = 3  # bump when the way this module drives espeak-ng changes the sound
 
@@ -124,7 +124,7 @@ class Pyttsx3Engine:
                 "reinstall guidecast"
             ) from None
         return (
-            f"pyttsx3-{pyttsx3}+espeakng-loader-{espeak}+rate-{DEFAULT_RATE}"
+            f"pyttsx3-{pyttsx3}+espeakng-loader-{espeak}+rate-{SPEECH_RATE}"
             f"+voices-{_voices_key()}+driver-{DRIVER_VERSION}"
         )
 
@@ -169,7 +169,7 @@ class Pyttsx3Engine:
             raise SpeechError(f"nothing to speak in {request.text!r}")
         settings = (
             self.resolve_voice(request.voice_id, request.language),
-            request.rate or DEFAULT_RATE,
+            request.rate or SPEECH_RATE,
             1.0 if request.volume is None else request.volume,
         )
         # The driver now and then finishes with an empty buffer (measured: about 1 clip in

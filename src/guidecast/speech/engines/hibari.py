@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import SpeechError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 from guidecast.speech.engines import neural
-from guidecast.speech.engines.espeak import DEFAULT_RATE
 
 DEFAULT_VOICE = "heart"
 SEED = 0  # hibari adds a noise component: a fixed seed makes every clip reproducible
@@ -51,7 +51,7 @@ class HibariEngine:
         return (
             f"hibari-tts-{neural.dist_version('hibari-tts')}"
             f"+onnxruntime-{neural.dist_version('onnxruntime')}"
-            f"+cal-{CALIBRATION}+rate-{DEFAULT_RATE}+voice-{DEFAULT_VOICE}"
+            f"+cal-{CALIBRATION}+rate-{SPEECH_RATE}+voice-{DEFAULT_VOICE}"
         )
 
     def voices(self) -> list[VoiceInfo]:
@@ -88,7 +88,7 @@ class HibariEngine:
         voice_id = self.resolve_voice(request.voice_id, request.language)
         tts = self._model(voice_id)
         volume = 1.0 if request.volume is None else request.volume
-        rate = request.rate or DEFAULT_RATE
+        rate = request.rate or SPEECH_RATE
         speed = SPEED_CURVE.setting(neural.target_wpm(rate))
         parts = list(tts.stream(request.text, speed=speed, seed=SEED))
         clip = neural.float_to_clip(

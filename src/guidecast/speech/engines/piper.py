@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import SpeechError
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 from guidecast.speech.engines import neural
-from guidecast.speech.engines.espeak import DEFAULT_RATE
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class PiperEngine:
         return (
             f"piper-tts-{neural.dist_version('piper-tts')}+{voices}"
             f"+onnxruntime-{neural.dist_version('onnxruntime')}"
-            f"+cal-{CALIBRATION}+rate-{DEFAULT_RATE}+voice-{DEFAULT_VOICE}"
+            f"+cal-{CALIBRATION}+rate-{SPEECH_RATE}+voice-{DEFAULT_VOICE}"
         )
 
     def voices(self) -> list[VoiceInfo]:
@@ -111,7 +111,7 @@ class PiperEngine:
         from piper import SynthesisConfig
 
         voice = self._model(self.resolve_voice(request.voice_id, request.language))
-        rate = request.rate or DEFAULT_RATE
+        rate = request.rate or SPEECH_RATE
         volume = 1.0 if request.volume is None else request.volume
         config = SynthesisConfig(
             length_scale=SPEED_CURVE.setting(neural.target_wpm(rate)), normalize_audio=False
