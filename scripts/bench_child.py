@@ -182,7 +182,7 @@ def run_play(routine_path: str) -> dict:
     wide on Linux), which adds Python's start-up and the imports.
     """
     import guidecast.live.view
-    from guidecast.live.play import handle_key
+    from guidecast.live.player import handle_key
 
     players = []
 

@@ -21,7 +21,8 @@ import pytest
 from guidecast.build import Session, plan
 from guidecast.core.defaults import SAMPLE_RATE as DEFAULT_SAMPLE_RATE
 from guidecast.live.ahead import LiveShow
-from guidecast.live.play import Event, Player, handle_key, play
+from guidecast.live.play import play
+from guidecast.live.player import Event, Player, handle_key
 from guidecast.live.view import PlainView, big_text, clock, screen
 from guidecast.output.manifest import manifest
 from guidecast.routine.library import resolve

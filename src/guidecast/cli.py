@@ -121,11 +121,9 @@ def _main(
 
 
 def _load(routine: str) -> Any:
-    from guidecast.routine.library import resolve
-    from guidecast.routine.reader import read_routine_file
+    from guidecast.routine.library import load_routine
 
-    path = resolve(routine)
-    return read_routine_file(path, display=routine if path.name == routine else str(path))
+    return load_routine(routine)
 
 
 def _check_set_ids(routine: Any, pacing: Pacing) -> None:

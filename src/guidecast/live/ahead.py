@@ -27,20 +27,19 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from guidecast.audio.leveling import level_live
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError
+from guidecast.live.leveled import Leveled, Recent, kept
 from guidecast.live.show import Snapshot, render_range
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing
 from guidecast.script.cues import structural_texts, visit_texts
 from guidecast.script.model import Script, make_script
 from guidecast.speech.engine import SpeechClip
-from guidecast.speech.spool import ClipSpool, SpooledClip
+from guidecast.speech.spool import ClipSpool
 from guidecast.speech.voice import Voice
 from guidecast.speech.workers import engine_class
 from guidecast.timeline.layout import Timeline, build_timeline
@@ -74,6 +73,9 @@ class _Lengths(Mapping[str, int]):
         return len(self.known)
 
 
+LEVEL_AHEAD = 24  # clips leveled before they are needed
+
+
 class LiveShow:
     """Speech synthesized in the background, in order of need; snapshots of the timeline so far."""
 
@@ -91,7 +93,7 @@ class LiveShow:
         self.published: list[Snapshot] = []  # every snapshot, for tests (kept when `record`)
         self.record = False
         self._lengths: dict[str, int] = {}
-        self._recent = _Recent()
+        self._recent = Recent()
         self._lock = threading.Lock()
         self._stop = False
         self._changed = threading.Condition(self._lock)
@@ -239,7 +241,7 @@ class LiveShow:
         memory would cost hundreds of MB for a long session)."""
         for text, _ in (self._first + self._later)[:LEVEL_AHEAD]:
             clip = self.clips.get(text)
-            if isinstance(clip, _Leveled):
+            if isinstance(clip, Leveled):
                 clip.pcm  # noqa: B018 - computes and keeps the leveled PCM
 
     def _key(self, text: str) -> str:
@@ -253,7 +255,7 @@ class LiveShow:
             with contextlib.suppress(OSError):  # no temporary file at all: memory it is
                 self.voice.spool = ClipSpool(self.voice.cache.root)
         spool = self.voice.spool
-        leveled = _Leveled(_kept(clip, spool.add) if spool else clip, self._recent)
+        leveled = Leveled(kept(clip, spool.add) if spool else clip, self._recent)
         with self._lock:
             self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples
@@ -338,71 +340,3 @@ def _unique(texts: Texts) -> Texts:
             seen.add(text)
             result.append((text, label))
     return result
-
-
-LEVEL_AHEAD = 24  # clips leveled before they are needed
-
-
-class _Recent:
-    """The leveled PCM of the last few clips read: the player reads a clip once per device
-    period while it plays, and from the spool file only the first time."""
-
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self._pcm: OrderedDict[_Leveled, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, clip: _Leveled) -> bytes | None:
-        with self._lock:
-            pcm = self._pcm.get(clip)
-            if pcm is not None:
-                self._pcm.move_to_end(clip)
-            return pcm
-
-    def put(self, clip: _Leveled, pcm: bytes) -> None:
-        with self._lock:
-            self._pcm[clip] = pcm
-            while len(self._pcm) > self.size:
-                self._pcm.popitem(last=False)
-
-
-class _Leveled:
-    """A spooled clip whose PCM is leveled (leveling.level_live) the first time it is read,
-    and spooled again leveled; the last few read are kept in memory (`_Recent`).
-
-    Same length as the clip: the limiter never changes a clip's length."""
-
-    __slots__ = ("_clip", "_leveled", "_lock", "_recent", "sample_rate", "samples")
-
-    def __init__(self, clip: SpooledClip | SpeechClip, recent: _Recent) -> None:
-        self._clip = clip
-        self._leveled = False
-        self._recent = recent
-        self._lock = threading.Lock()
-        self.samples = clip.samples
-        self.sample_rate = clip.sample_rate
-
-    @property
-    def pcm(self) -> bytes:
-        pcm = self._recent.get(self)
-        if pcm is not None:
-            return pcm
-        with self._lock:
-            if self._leveled:
-                pcm = self._clip.pcm
-            else:
-                leveled = level_live(SpeechClip(self._clip.pcm, self.sample_rate))
-                replaced = getattr(self._clip, "replaced", None)
-                self._clip = leveled if replaced is None else _kept(leveled, replaced)
-                self._leveled, pcm = True, leveled.pcm
-        self._recent.put(self, pcm)
-        return pcm
-
-
-def _kept(clip: SpeechClip, spool: Callable[[SpeechClip], SpooledClip]) -> SpooledClip | SpeechClip:
-    """The clip kept in the spool file, or in memory if the file cannot be written (a full
-    disk): playback goes on either way."""
-    try:
-        return spool(clip)
-    except OSError:
-        return clip

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from guidecast.live.play import Event, Player
+from guidecast.live.player import Event, Player
 from guidecast.live.show import Snapshot
 from guidecast.timeline.layout import StepSpan
 

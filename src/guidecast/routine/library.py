@@ -7,6 +7,8 @@ from pathlib import Path
 
 from guidecast.core.errors import UsageError
 from guidecast.core.spelling import did_you_mean
+from guidecast.routine.model import Routine
+from guidecast.routine.reader import read_routine_file
 
 
 def routines_dir() -> Path:
@@ -31,3 +33,9 @@ def resolve(name_or_path: str) -> Path:
         f"{name_or_path!r} is neither a file nor a shipped routine"
         f"{did_you_mean(name_or_path, names)}; shipped routines: {', '.join(names) or 'none'}"
     )
+
+
+def load_routine(name_or_path: str) -> Routine:
+    """The routine a user named: a file, or a shipped routine; messages name it as given."""
+    path = resolve(name_or_path)
+    return read_routine_file(path, display=name_or_path if path.name == name_or_path else str(path))
