@@ -7,20 +7,37 @@ code; anything else is a bug, reported in one line too (the full traceback with 
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from guidecast import __version__
+from guidecast.cli import terminal
+from guidecast.cli.listing import (
+    check_set_ids,
+    load_routine_named,
+    plan_routine,
+    routine_lines,
+    voice_lines,
+)
+from guidecast.cli.options import (
+    ChimeOption,
+    EngineOption,
+    LengthOption,
+    OutOption,
+    PaceOption,
+    PacingFileOption,
+    RateOption,
+    RoutineArg,
+    SetOption,
+)
+from guidecast.cli.terminal import errors_as_messages, print_notes, progress_bar
 from guidecast.core import defaults, interrupts
 from guidecast.core.durations import format_clock, format_duration
-from guidecast.core.errors import GuidecastError, RoutineError, UsageError, full_traceback
-from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing, pacing_from_options
+from guidecast.core.errors import UsageError
+from guidecast.routine.pacing import Pacing, pacing_from_options
 
 app = typer.Typer(
     help="Turn a routine written in YAML into a paced, voice-guided audio session.\n\n"
@@ -33,69 +50,6 @@ app = typer.Typer(
 )
 cache_app = typer.Typer(help="Inspect or clear the speech clip cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
-
-_verbose = False
-
-RoutineArg = Annotated[
-    str, typer.Argument(help="A routine file, or the name of a shipped routine (guidecast list).")
-]
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files.")]
-PaceOption = Annotated[
-    float | None,
-    typer.Option(help=f"Scale every step's time ({MIN_PACE:g} to {MAX_PACE:g}; 1.5 = slower)."),
-]
-LengthOption = Annotated[
-    str | None, typer.Option(help="Fit the session to this length, e.g. 10m or 12 min.")
-]
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Set one step's time, e.g. --set circles=2m (repeatable)."),
-]
-RateOption = Annotated[int | None, typer.Option(help="Speech rate in words per minute.")]
-PacingFileOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--pacing",
-        help="A personal pacing file (YAML: pace or length, steps, rate, chime); "
-        "options given here win over it.",
-    ),
-]
-ChimeOption = Annotated[
-    bool | None,
-    typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
-]
-EngineOption = Annotated[
-    str | None,
-    typer.Option(
-        help="Speech engine: pyttsx3 (espeak-ng, the default), hibari or piper (natural voices: "
-        "pip install 'guidecast[neural]'). Default: as the routine says."
-    ),
-]
-
-
-def _fail(message: str, code: int, located: bool = False) -> None:
-    # Problems in a file start with file:line:column, which editors jump to: no prefix there.
-    typer.echo(message if located else f"guidecast: {message}", err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _errors_as_messages() -> Iterator[None]:
-    """Turn the project's errors into one-line messages and exit codes; never a traceback."""
-    try:
-        yield
-    except GuidecastError as err:
-        if _verbose:
-            typer.echo(full_traceback(err), err=True, nl=False)
-        _fail(str(err), err.exit_code, located=isinstance(err, RoutineError))
-    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (see interrupts.py)
-        _fail(interrupts.message(err), interrupts.exit_code(err))
-    except (typer.Exit, typer.Abort):
-        raise
-    except Exception as err:  # a bug: say so plainly, details on request
-        if _verbose:
-            typer.echo(full_traceback(err), err=True, nl=False)
-        _fail(f"internal error: {type(err).__name__}: {err} (run with --verbose for details)", 1)
 
 
 def _show_version(value: bool) -> None:
@@ -116,52 +70,7 @@ def _main(
         ),
     ] = False,
 ) -> None:
-    global _verbose
-    _verbose = verbose
-
-
-def _load(routine: str) -> Any:
-    from guidecast.routine.library import load_routine
-
-    return load_routine(routine)
-
-
-def _check_set_ids(routine: Any, pacing: Pacing) -> None:
-    from guidecast.routine.pacing import check_step_ids
-
-    check_step_ids(pacing, [step.id for step in routine.all_steps()])
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress bar on a terminal; nothing when output is piped or in CI."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(),
-        transient=True,
-        console=None,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-        labels = {"speech": "speaking", "audio": "encoding"}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=max(total, 1))
-            bar.update(tasks[stage], completed=done, total=max(total, 1))
-
-        yield update
-
-
-def _print_notes(notes: tuple[str, ...] | list[str]) -> None:
-    for note in notes:
-        typer.echo(f"warning: {note}", err=True)
+    terminal.verbose = verbose
 
 
 @app.command()
@@ -203,15 +112,15 @@ def build(
 
     Example: guidecast build my-routine.yaml -o sessions --length 10m
     """
-    with _errors_as_messages():
+    with errors_as_messages():
         from guidecast.build import Extras, audio_settings
         from guidecast.build import build as build_routine
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
-        loaded = _load(routine)
-        _check_set_ids(loaded, pacing)
-        with _progress_bar(True) as progress:
+        loaded = load_routine_named(routine)
+        check_set_ids(loaded, pacing)
+        with progress_bar(True) as progress:
             result = build_routine(
                 loaded,
                 out,
@@ -220,7 +129,7 @@ def build(
                 progress=progress,
                 extras=Extras(captions=captions, split=split, cover=cover, page=page),
             )
-        _print_notes(result.session.notes)
+        print_notes(result.session.notes)
         timeline = result.session.timeline
         typer.echo(
             f"{result.files[0]}  {format_clock(timeline.seconds)}  {len(timeline.steps)} steps"
@@ -239,7 +148,7 @@ def page_command(
 
     Example: guidecast page audio_out/breast-massage-after-a-feed.json
     """
-    with _errors_as_messages():
+    with errors_as_messages():
         from guidecast.output.page import write_page_for_manifest
 
         typer.echo(write_page_for_manifest(manifest))
@@ -269,7 +178,7 @@ def build_all(
 
     Example: guidecast build-all --shipped -o audio_out
     """
-    with _errors_as_messages():
+    with errors_as_messages():
         from guidecast.build import AudioSettings, Extras
         from guidecast.build import build as build_routine
         from guidecast.routine.library import routines_dir
@@ -283,7 +192,9 @@ def build_all(
         paths = sorted(source.glob("*.yaml")) + sorted(source.glob("*.yml"))
         if not paths:
             raise UsageError(f"no routine files (*.yaml) in {source}")
-        routines = [_load(str(path)) for path in paths]  # all valid before any is built
+        routines = [
+            load_routine_named(str(path)) for path in paths
+        ]  # all valid before any is built
         pacing = pacing_from_options(pace, None, None, rate, chime, engine=engine)
         audio = AudioSettings()
         pools: dict[str, SpeechPool] = {}
@@ -293,7 +204,7 @@ def build_all(
                 voice.pool = pools.setdefault(
                     voice.engine, SpeechPool(voice.engine, audio.sample_rate)
                 )
-                with _progress_bar(True) as progress:
+                with progress_bar(True) as progress:
                     result = build_routine(
                         routine,
                         out,
@@ -303,7 +214,7 @@ def build_all(
                         progress,
                         Extras(captions=captions, page=page),
                     )
-                _print_notes(result.session.notes)
+                print_notes(result.session.notes)
                 typer.echo(f"{result.files[0]}  {format_clock(result.session.timeline.seconds)}")
         finally:
             for pool in pools.values():
@@ -316,23 +227,10 @@ def validate(routine: RoutineArg) -> None:
 
     Example: guidecast validate my-routine.yaml
     """
-    with _errors_as_messages():
-        session = _plan(routine, Pacing())
-        _print_notes(session.timeline.notes)
+    with errors_as_messages():
+        session = plan_routine(routine, Pacing())
+        print_notes(session.timeline.notes)
         typer.echo(f"ok  {format_clock(session.timeline.seconds)}")
-
-
-def _plan(routine: str, pacing: Pacing) -> Any:
-    from guidecast.build import plan
-    from guidecast.speech.voice import voice_for
-
-    loaded = _load(routine)
-    _check_set_ids(loaded, pacing)
-    voice = voice_for(loaded, pacing, defaults.SAMPLE_RATE)
-    try:
-        return plan(loaded, pacing, voice)
-    finally:
-        voice.close()
 
 
 @app.command()
@@ -350,9 +248,9 @@ def preview(
 
     Example: guidecast preview lactation-massage --pace 1.5
     """
-    with _errors_as_messages():
+    with errors_as_messages():
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
-        session = _plan(routine, pacing)
+        session = plan_routine(routine, pacing)
         timeline = session.timeline
         rate_hz = timeline.sample_rate
         typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")
@@ -371,7 +269,7 @@ def preview(
                 f"  {(cue.step or ''):<18} {cue.kind}: {heard}"
             )
             previous = max(previous, cue.end)
-        _print_notes(timeline.notes)
+        print_notes(timeline.notes)
 
 
 @app.command()
@@ -405,7 +303,7 @@ def play(
     Example: guidecast play baby-daily-back --length 5m
     """
     started = time.monotonic()
-    with _errors_as_messages():
+    with errors_as_messages():
         if device == "list":
             from guidecast.live.devices import list_devices
 
@@ -418,9 +316,9 @@ def play(
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         player = play_session(
-            routine, pacing, device, speed, started, warn=lambda note: _print_notes([note])
+            routine, pacing, device, speed, started, warn=lambda note: print_notes([note])
         )
-        _print_notes(player.snapshot().timeline.notes)
+        print_notes(player.snapshot().timeline.notes)
 
 
 @app.command()
@@ -437,28 +335,9 @@ def voices(
 
     Example: guidecast voices --language en
     """
-    with _errors_as_messages():
-        from guidecast.speech.engines.neural import install_hint
-        from guidecast.speech.workers import ENGINES, SpeechPool, installed_engines
-
-        engines = [pacing_from_options(engine=engine).engine] if engine else installed_engines()
-        for name in ENGINES:
-            if engine is None and name not in engines:
-                typer.echo(f"note: {install_hint(name)}", err=True)
-        for name in engines:
-            assert name is not None
-            with SpeechPool(name, workers=1) as pool:
-                found = pool.voices()
-            for voice in found:
-                if language and not any(
-                    lang.lower().startswith(language.lower()) for lang in voice.languages
-                ):
-                    continue
-                where = "offline" if voice.offline else "needs download (not offered)"
-                typer.echo(
-                    f"{name:<8} {voice.id:<24} {voice.name:<34} "
-                    f"{', '.join(voice.languages):<10} {where}"
-                )
+    with errors_as_messages():
+        for line in voice_lines(engine, language):
+            typer.echo(line)
 
 
 @app.command("list")
@@ -467,30 +346,9 @@ def list_routines() -> None:
 
     Example: guidecast list
     """
-    with _errors_as_messages():
-        from guidecast.routine.library import routines_dir, shipped_names
-
-        rows = []
-        for name in shipped_names():
-            session = _plan(str(routines_dir() / f"{name}.yaml"), Pacing())
-            routine = session.routine
-            rows.append(
-                (
-                    name,
-                    routine.title,
-                    format_clock(session.timeline.seconds),
-                    str(len(routine.all_steps())),
-                    routine.source or "",
-                )
-            )
-        header = ("name", "title", "length", "steps", "source")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-        for row in [header, *rows]:
-            typer.echo(
-                "  ".join(
-                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
-                ).rstrip()
-            )
+    with errors_as_messages():
+        for line in routine_lines():
+            typer.echo(line)
 
 
 @app.command()
@@ -499,7 +357,7 @@ def schema() -> None:
 
     Example: guidecast schema > routine.schema.json
     """
-    with _errors_as_messages():
+    with errors_as_messages():
         from importlib import resources
 
         typer.echo((resources.files("guidecast.routine") / "routine.schema.json").read_text())
@@ -508,7 +366,7 @@ def schema() -> None:
 @cache_app.command("info")
 def cache_info() -> None:
     """Show where the speech cache is and how big it is."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from guidecast.speech.cache import ClipCache
 
         info = ClipCache().info()
@@ -518,7 +376,7 @@ def cache_info() -> None:
 @cache_app.command("clear")
 def cache_clear() -> None:
     """Delete every cached speech clip."""
-    with _errors_as_messages():
+    with errors_as_messages():
         from guidecast.speech.cache import ClipCache
 
         typer.echo(f"removed {ClipCache().clear()} clips")

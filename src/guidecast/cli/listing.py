@@ -1,0 +1,81 @@
+"""Routines loaded and planned for the commands, and the lists `guidecast voices` and
+`guidecast list` print, one line each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import typer
+
+from guidecast.core import defaults
+from guidecast.core.durations import format_clock
+from guidecast.routine.pacing import Pacing, pacing_from_options
+
+
+def voice_lines(engine: str | None, language: str | None) -> Iterator[str]:
+    """Every voice of each installed engine (or of `engine`): engine, id, name, languages and
+    whether it works offline. A note on standard error for each engine not installed."""
+    from guidecast.speech.engines.neural import install_hint
+    from guidecast.speech.workers import ENGINES, SpeechPool, installed_engines
+
+    engines = [pacing_from_options(engine=engine).engine] if engine else installed_engines()
+    for name in ENGINES:
+        if engine is None and name not in engines:
+            typer.echo(f"note: {install_hint(name)}", err=True)
+    for name in engines:
+        assert name is not None
+        with SpeechPool(name, workers=1) as pool:
+            found = pool.voices()
+        for voice in found:
+            if language and not any(
+                lang.lower().startswith(language.lower()) for lang in voice.languages
+            ):
+                continue
+            where = "offline" if voice.offline else "needs download (not offered)"
+            yield (
+                f"{name:<8} {voice.id:<24} {voice.name:<34} "
+                f"{', '.join(voice.languages):<10} {where}"
+            )
+
+
+def routine_lines() -> Iterator[str]:
+    """The shipped routines as a table: name, title, length, steps, source article."""
+    from guidecast.routine.library import routines_dir, shipped_names
+
+    rows = []
+    for name in shipped_names():
+        session = plan_routine(str(routines_dir() / f"{name}.yaml"), Pacing())
+        routine = session.routine
+        steps = str(len(routine.all_steps()))
+        length = format_clock(session.timeline.seconds)
+        rows.append((name, routine.title, length, steps, routine.source or ""))
+    header = ("name", "title", "length", "steps", "source")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for row in [header, *rows]:
+        yield "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+
+def check_set_ids(routine: Any, pacing: Pacing) -> None:
+    from guidecast.routine.pacing import check_step_ids
+
+    check_step_ids(pacing, [step.id for step in routine.all_steps()])
+
+
+def plan_routine(routine: str, pacing: Pacing) -> Any:
+    from guidecast.build import plan
+    from guidecast.speech.voice import voice_for
+
+    loaded = load_routine_named(routine)
+    check_set_ids(loaded, pacing)
+    voice = voice_for(loaded, pacing, defaults.SAMPLE_RATE)
+    try:
+        return plan(loaded, pacing, voice)
+    finally:
+        voice.close()
+
+
+def load_routine_named(routine: str) -> Any:
+    from guidecast.routine.library import load_routine
+
+    return load_routine(routine)

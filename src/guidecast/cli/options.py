@@ -1,0 +1,46 @@
+"""The options the commands share, each written once with its help text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from guidecast.routine.pacing import MAX_PACE, MIN_PACE
+
+RoutineArg = Annotated[
+    str, typer.Argument(help="A routine file, or the name of a shipped routine (guidecast list).")
+]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files.")]
+PaceOption = Annotated[
+    float | None,
+    typer.Option(help=f"Scale every step's time ({MIN_PACE:g} to {MAX_PACE:g}; 1.5 = slower)."),
+]
+LengthOption = Annotated[
+    str | None, typer.Option(help="Fit the session to this length, e.g. 10m or 12 min.")
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Set one step's time, e.g. --set circles=2m (repeatable)."),
+]
+RateOption = Annotated[int | None, typer.Option(help="Speech rate in words per minute.")]
+PacingFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pacing",
+        help="A personal pacing file (YAML: pace or length, steps, rate, chime); "
+        "options given here win over it.",
+    ),
+]
+ChimeOption = Annotated[
+    bool | None,
+    typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
+]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Speech engine: pyttsx3 (espeak-ng, the default), hibari or piper (natural voices: "
+        "pip install 'guidecast[neural]'). Default: as the routine says."
+    ),
+]
