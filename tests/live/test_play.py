@@ -7,7 +7,6 @@ under three seconds, and every step must start where the built session's manifes
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -23,7 +22,6 @@ from guidecast.core.defaults import SAMPLE_RATE as DEFAULT_SAMPLE_RATE
 from guidecast.live.ahead import LiveShow
 from guidecast.live.play import play
 from guidecast.live.player import Event, Player, handle_key
-from guidecast.live.view import PlainView, big_text, clock, screen
 from guidecast.output.manifest import manifest
 from guidecast.routine.library import resolve
 from guidecast.routine.pacing import Pacing
@@ -326,59 +324,6 @@ def test_time_to_first_audio_on_a_long_routine(
             f"{run} cache: first audio {audio:.3f} s, first speech {speech:.3f} s after start "
             f"(speech is due 0.400 s into the session; the clock waited {waited:.3f} s)"
         )
-
-
-def test_plain_view_prints_one_line_per_event(routine_file: Path, planned: Session) -> None:
-    out = io.StringIO()
-    player = play(
-        str(routine_file),
-        Pacing(),
-        "null",
-        SPEED,
-        view=lambda player, device: PlainView(player, device, out),
-    )
-    lines = out.getvalue().splitlines()
-    assert lines[0].split()[1] == "start" and "on the null device, speed 20x" in lines[0]
-    assert [line.split()[2] for line in lines if line.split()[1] == "step"] == [
-        "1/4",
-        "2/4",
-        "3/4",
-        "4/4",
-    ]
-    assert "cue    instruction: Wash your hands with warm water." in out.getvalue()
-    assert lines[-1].split()[1] == "end"
-    assert player.finished
-
-
-def test_the_screen_shows_step_words_times_and_next(routine_file: Path, planned: Session) -> None:
-    from rich.console import Console
-
-    routine = read_routine_file(routine_file)
-    show = LiveShow(routine, Pacing(), voice_for(routine, Pacing(), DEFAULT_SAMPLE_RATE))
-    try:
-        show.start()
-        show.wait_final(timeout=60)
-        player = Player(show)
-        span = planned.timeline.steps[1]
-        player.position = span.perform_start + 2 * DEFAULT_SAMPLE_RATE  # 2 s into the doing
-        console = Console(file=io.StringIO(), record=True, width=80, color_system=None)
-        console.print(screen(player, 80))
-        text = console.export_text()
-    finally:
-        show.close()
-    print("\n" + text)
-    assert "STEP 2 OF 3  ·  LEFT SIDE" in text  # sides are one step of the routine
-    assert "CIRCLES" in text
-    assert "Make slow circles." in text
-    assert "left in this step" in text
-    left = (span.perform_end - player.position) / DEFAULT_SAMPLE_RATE
-    assert big_text(clock(left))[0] in text
-    assert "Next: Circles (right side)" in text
-    assert "session:" in text
-
-
-def test_big_digits() -> None:
-    assert big_text("1:05") == ["▄█  ▄ █▀█ █▀▀", " █  ▄ █ █ ▀▀█", "▀▀▀   ▀▀▀ ▀▀▀"]
 
 
 def run_guidecast(*args: str) -> subprocess.CompletedProcess[str]:

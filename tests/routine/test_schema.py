@@ -29,7 +29,7 @@ from guidecast.routine.library import routines_dir, shipped_names
 from guidecast.speech.workers import ENGINES
 
 SCHEMA_PATH = Path(guidecast.__file__).parent / "routine" / "routine.schema.json"
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXAMPLE = DOCS / "example-routine.yaml"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)

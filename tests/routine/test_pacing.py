@@ -9,8 +9,8 @@ import pytest
 from guidecast.core.durations import TimeRange
 from guidecast.core.errors import RoutineError, UsageError
 from guidecast.routine.pacing import Pacing, check_step_ids, pacing_from_options, read_pacing_file
-from tests.test_bad_routines import assert_refused, guidecast
-from tests.test_timeline import RATE, timeline_for
+from tests.routine.test_bad_routines import assert_refused, guidecast
+from tests.timeline.test_layout import RATE, timeline_for
 
 TWO_STEPS = """\
 guidecast: 1

@@ -28,7 +28,7 @@ from guidecast.cli import app
 from guidecast.core.errors import UsageError
 from guidecast.output.page import check_manifest, page_html, script_json
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GUIDECAST_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("GUIDECAST_REQUIRE_BROWSER", "") not in ("", "0")
 CHROMIUM_ARGS = [

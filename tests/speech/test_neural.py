@@ -168,10 +168,10 @@ class NeedsAMissingModule:
 
 def test_a_missing_engine_names_the_extra_to_install() -> None:
     with pytest.raises(EngineNotInstalledError) as caught:
-        engine_class("tests.test_neural:NeedsAMissingModule")
+        engine_class("tests.speech.test_neural:NeedsAMissingModule")
     assert caught.value.exit_code == 2
     assert str(caught.value) == (
-        "the tests.test_neural:NeedsAMissingModule engine is not installed; "
+        "the tests.speech.test_neural:NeedsAMissingModule engine is not installed; "
         "install it with: pip install 'guidecast[neural]'"
     )
 
