@@ -42,7 +42,8 @@ __all__ = [  # and `build`, the module guidecast.build
 
 def __getattr__(name: str) -> Any:
     # Lazily, and by name only (no import statement: the stages below import __version__ from
-    # here, and import-linter would read one as the root importing the top stage): worker processes import guidecast.audio.dsp and must not load the whole pipeline.
+    # here, and import-linter would read one as the root importing the top stage). Worker
+    # processes import guidecast.audio.dsp and must not load the whole pipeline.
     if name == "build":
         import importlib
 
