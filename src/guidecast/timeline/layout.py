@@ -22,6 +22,7 @@ from guidecast.core.durations import MAX_SECONDS, TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
 from guidecast.script.model import Line, Script, Visit, time_left_text
+from guidecast.timeline.reminders import Reminders
 
 # Gaps, in seconds. Chosen by ear: long enough to separate thoughts, short enough to flow.
 LEAD_IN = 0.4  # silence before the first word: some players clip the very start
@@ -195,6 +196,7 @@ class _Layout:
         self.rate = sample_rate
         self.chime = script.chime if pacing.chime is None else pacing.chime
         self.bank = script.phrases
+        self.owed: dict[tuple[str, ...], int] = {}  # reminder lists -> the line a visit owes
 
     def s(self, seconds: float) -> int:
         return round(seconds * self.rate)
@@ -318,11 +320,18 @@ class _Layout:
         wanted = sorted(self._wanted_cues(visit, low, high), key=lambda c: PRIORITY.index(c.kind))
         placer = _Placer(self.s(CUE_GAP))
         dropped: dict[str, int] = {}
+        lines = visit.cues.keep_going.say if visit.cues.keep_going else ()
+        reminders = Reminders(lines, self.owed)
         for cue in wanted:
-            if placer.fits(cue.start, cue.length, low, high):
+            if cue.kind == "keep_going":
+                cue = self._speech(cue.kind, reminders.due(), cue.start, visit.step.id)
+            fits = placer.fits(cue.start, cue.length, low, high)
+            if fits:
                 placer.add(cue)
             else:
                 dropped[cue.kind] = dropped.get(cue.kind, 0) + 1
+            if cue.kind == "keep_going":
+                reminders.slot(fits)
         for kind, count in dropped.items():
             if kind == "tick":
                 continue  # ticks give way to speech by design
