@@ -161,8 +161,9 @@ BAD_PACING_FILES = [
     pytest.param(
         "steps:\n  stroke-up: 2m\n  wrong-step: 1m\n",
         [
-            "pacing.yaml:3:3: no step 'wrong-step' in this routine; steps: prepare, stroke-up, "
-            "pincer-kneading, light-tapping, stroke-finish, rest"
+            "pacing.yaml:3:3: no step 'wrong-step' in this routine; steps: prepare, onto-tummy, "
+            "stroke-up, fingertip-circles, cuddle, tummy-again, feather-strokes, stroke-finish, "
+            "rest"
         ],
         id="step-not-in-routine",
     ),

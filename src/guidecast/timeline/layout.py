@@ -21,6 +21,7 @@ from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
 from guidecast.script.cues import KINDS, Room, sound_samples
 from guidecast.script.model import Line, Script, Visit
+from guidecast.timeline.reminders import Reminders
 
 # Gaps, in seconds. Chosen by ear: long enough to separate thoughts, short enough to flow.
 LEAD_IN = 0.4  # silence before the first word: some players clip the very start
@@ -190,6 +191,7 @@ class _Layout:
         self.rate = sample_rate
         self.chime = script.chime if pacing.chime is None else pacing.chime
         self.bank = script.phrases
+        self.owed: dict[tuple[str, ...], int] = {}  # reminder lists -> the line a visit owes
 
     def s(self, seconds: float) -> int:
         return round(seconds * self.rate)
@@ -311,15 +313,24 @@ class _Layout:
         room = Room(low, high, self.rate, self.clip)
         placer = _Placer(self.s(CUE_GAP))
         dropped: dict[str, int] = {}
+        # Keep-going reminders say their lines in turn across slots: a line whose slot has no
+        # room is said by the next one (timeline/reminders.py), so none of the list is lost.
+        lines = visit.cues.keep_going.say if visit.cues.keep_going else ()
+        reminders = Reminders(lines, self.owed)
         for kind in KINDS:
             for wanted in kind.place(visit, self.bank, room):
                 text, sound = wanted.text, wanted.sound
+                if kind.name == "keep_going":
+                    text = reminders.due()
                 length = self.clip(text) if text is not None else sound_samples(sound, self.rate)
                 cue = Cue(kind.name, wanted.start, length, text, sound, visit.step.id)
-                if placer.fits(cue.start, cue.length, low, high):
+                fits = placer.fits(cue.start, cue.length, low, high)
+                if fits:
                     placer.add(cue)
                 elif kind.reported:
                     dropped[kind.name] = dropped.get(kind.name, 0) + 1
+                if kind.name == "keep_going":
+                    reminders.slot(fits)
         for name, count in dropped.items():
             what = name.replace("_", " ") + (f" (x{count})" if count > 1 else "")
             notes.append(f"{visit.label}: dropped {what}: no room beside other cues")
