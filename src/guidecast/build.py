@@ -14,7 +14,7 @@ from pathlib import Path
 
 from guidecast.audio.leveling import MAX_LUFS, MIN_LUFS, Loudness, level
 from guidecast.audio.render import stream_pcm
-from guidecast.core.durations import format_clock
+from guidecast.core.durations import format_length
 from guidecast.core.errors import AudioError, UsageError
 from guidecast.core.names import slugify
 from guidecast.output.captions import chapters_webvtt, lrc, lyrics_text, srt, synced_lyrics, webvtt
@@ -223,7 +223,7 @@ def write_session(
             cover = cover_png(
                 routine.title,
                 [step.title for step in routine.all_steps()],
-                format_clock(timeline.seconds),
+                format_length(timeline.seconds),
             )
         for index, target in enumerate(targets):
             written.append((target.name, "audio" if index == 0 else "track"))

@@ -18,7 +18,7 @@ import typer
 
 from guidecast import __version__
 from guidecast.core import interrupts
-from guidecast.core.durations import format_clock, format_duration
+from guidecast.core.durations import format_duration, format_length, format_position
 from guidecast.core.errors import GuidecastError, RoutineError, UsageError, full_traceback
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing, pacing_from_options
 
@@ -225,7 +225,7 @@ def build(
         _print_notes(result.session.notes)
         timeline = result.session.timeline
         typer.echo(
-            f"{result.files[0]}  {format_clock(timeline.seconds)}  {len(timeline.steps)} steps"
+            f"{result.files[0]}  {format_length(timeline.seconds)}  {len(timeline.steps)} steps"
         )
         if page:
             typer.echo(next(path for path in result.files if path.suffix == ".html"))
@@ -305,7 +305,7 @@ def build_all(
                         Extras(captions=captions, page=page),
                     )
                 _print_notes(result.session.notes)
-                typer.echo(f"{result.files[0]}  {format_clock(result.session.timeline.seconds)}")
+                typer.echo(f"{result.files[0]}  {format_length(result.session.timeline.seconds)}")
         finally:
             for pool in pools.values():
                 pool.close()
@@ -320,7 +320,7 @@ def validate(routine: RoutineArg) -> None:
     with _errors_as_messages():
         session = _plan(routine, Pacing())
         _print_notes(session.timeline.notes)
-        typer.echo(f"ok  {format_clock(session.timeline.seconds)}")
+        typer.echo(f"ok  {format_length(session.timeline.seconds)}")
 
 
 def _plan(routine: str, pacing: Pacing) -> Any:
@@ -355,19 +355,19 @@ def preview(
         session = _plan(routine, pacing)
         timeline = session.timeline
         rate_hz = timeline.sample_rate
-        typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")
+        typer.echo(f"{session.routine.title}  ({format_length(timeline.seconds)})")
         typer.echo(f"{'start':>8} {'end':>8}  {'step':<18} heard")
         previous = 0
         for cue in timeline.cues:
             if cue.start - previous >= rate_hz:  # show silences of a second or more
                 typer.echo(
-                    f"{format_clock(previous / rate_hz):>8} "
-                    f"{format_clock(cue.start / rate_hz):>8}  {'':<18} "
+                    f"{format_position(previous / rate_hz):>8} "
+                    f"{format_position(cue.start / rate_hz):>8}  {'':<18} "
                     f"(silence {format_duration((cue.start - previous) / rate_hz)})"
                 )
             heard = f'"{cue.text}"' if cue.text else f"[{cue.sound}]"
             typer.echo(
-                f"{format_clock(cue.start / rate_hz):>8} {format_clock(cue.end / rate_hz):>8}"
+                f"{format_position(cue.start / rate_hz):>8} {format_position(cue.end / rate_hz):>8}"
                 f"  {(cue.step or ''):<18} {cue.kind}: {heard}"
             )
             previous = max(previous, cue.end)
@@ -478,7 +478,7 @@ def list_routines() -> None:
                 (
                     name,
                     routine.title,
-                    format_clock(session.timeline.seconds),
+                    format_length(session.timeline.seconds),
                     str(len(routine.all_steps())),
                     routine.source or "",
                 )

@@ -8,7 +8,6 @@ per event instead (step started, cue spoken, pause, ...), which tests and script
 
 from __future__ import annotations
 
-import math
 import os
 import select
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from guidecast.core.durations import format_length, format_position
 from guidecast.live.play import Event, Player
 from guidecast.live.show import Snapshot
 from guidecast.timeline.layout import StepSpan
@@ -55,18 +55,12 @@ def big_text(text: str) -> list[str]:
 
 
 def clock(seconds: float, tenths: bool = False) -> str:
-    """m:ss (h:mm:ss past an hour); with tenths for event logs."""
+    """A length (time left, time played) by the one rule (core/durations.py); with tenths, a
+    position for event logs."""
     if tenths:
         whole, rest = divmod(max(0.0, seconds), 1)
-        text = _hms(int(whole))
-        return f"{text}.{min(9, int(rest * 10))}"
-    return _hms(math.ceil(max(0.0, seconds) - 1e-9))
-
-
-def _hms(whole: int) -> str:
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        return f"{format_position(whole)}.{min(9, int(rest * 10))}"
+    return format_length(seconds)
 
 
 def step_label(snap: Snapshot, index: int) -> str:
