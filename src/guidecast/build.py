@@ -40,6 +40,7 @@ from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.speech.voice import Voice
 from guidecast.timeline.chapters import chapters, extended_m3u
 from guidecast.timeline.layout import Timeline, build_timeline
+from guidecast.timeline.notes import Note
 from guidecast.timeline.settle import settle_session_length
 
 DEFAULT_SAMPLE_RATE = 22050  # espeak-ng speaks at 22.05 kHz: a higher rate adds bytes, not sound
@@ -81,10 +82,10 @@ class Session:
     loudness_capped: bool = False  # the gain stopped short: the limiter would flatten the voice
 
     @property
-    def notes(self) -> tuple[str, ...]:
+    def notes(self) -> tuple[Note | str, ...]:
         """What the build should tell the user: the timeline's notes, and a loudness target
         the voice could not reach."""
-        notes = self.timeline.notes
+        notes: tuple[Note | str, ...] = self.timeline.notes
         aim, reached = self.leveled_to, self.loudness
         if self.loudness_capped and aim and aim.target is not None and reached is not None:
             notes += (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -107,7 +107,10 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _main(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show full causes of errors.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show full causes of errors, and every warning one by one."
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -161,9 +164,12 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
         yield update
 
 
-def _print_notes(notes: tuple[str, ...] | list[str]) -> None:
-    for note in notes:
-        typer.echo(f"warning: {note}", err=True)
+def _print_notes(notes: Iterable[Any]) -> None:
+    """Warnings, one line per step and kind (timeline/notes.py); every one with --verbose."""
+    from guidecast.timeline.notes import grouped
+
+    for line in [str(note) for note in notes] if _verbose else grouped(notes):
+        typer.echo(f"warning: {line}", err=True)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from guidecast.audio.sounds import sound_pcm
 from guidecast.core.errors import UsageError
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.timeline.layout import Cue, StepSpan, Timeline
+from guidecast.timeline.notes import Note
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,13 @@ def timeline_from_manifest(data: Mapping[str, Any]) -> Timeline:
         )
         for cue in data["cues"]
     )
-    return Timeline(rate, int(data["samples"]), steps, cues, tuple(data.get("notes", ())))
+    return Timeline(
+        rate,
+        int(data["samples"]),
+        steps,
+        cues,
+        tuple(Note(str(text)) for text in data.get("notes", ())),
+    )
 
 
 def built_files(path: Path) -> tuple[Path, Path]:

@@ -12,6 +12,7 @@ from typing import Any
 from guidecast.routine.model import Routine
 from guidecast.timeline.chapters import Chapter
 from guidecast.timeline.layout import Timeline
+from guidecast.timeline.notes import grouped
 
 MANIFEST_FORMAT = 1
 
@@ -75,5 +76,5 @@ def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any
         **extra,
         "steps": steps,
         "cues": cues,
-        "notes": list(timeline.notes),
+        "notes": grouped(timeline.notes),
     }

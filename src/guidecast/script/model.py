@@ -39,6 +39,11 @@ class Visit:
         return self.side is None or self.side == self.step.sides[-1]
 
     @property
+    def pause_after(self) -> float:
+        """The silence after this visit's perform time: between sides, or after the step."""
+        return self.step.pause if self.last_side else self.step.side_pause
+
+    @property
     def label(self) -> str:
         """How messages name this visit: `step 'circles' (left breast, round 2)`."""
         parts = [p for p in (self.side, self.round and f"round {self.round}") if p]

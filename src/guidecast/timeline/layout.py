@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from guidecast.core.durations import MAX_SECONDS, TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
-from guidecast.script.cues import KINDS, Room, sound_samples
+from guidecast.script.cues import CUE_GAP, KINDS, Room, sound_samples
 from guidecast.script.model import Line, Script, Visit
+from guidecast.timeline.notes import Note, note_for
 
 # Gaps, in seconds. Chosen by ear: long enough to separate thoughts, short enough to flow.
 LEAD_IN = 0.4  # silence before the first word: some players clip the very start
@@ -30,7 +31,6 @@ BEFORE_PERFORM = 0.3
 AFTER_OPENING = 1.0
 BEFORE_CLOSING = 0.6
 TAIL = 1.5  # silence after the last word, so the ending is not abrupt
-CUE_GAP = 0.25  # the least silence between two cues inside a perform time
 MIN_PERFORM = 1.0
 MAX_SESSION_S = MAX_SECONDS  # a whole session, like any one duration, lasts at most a day
 
@@ -72,7 +72,7 @@ class Timeline:
     length: int  # samples in the whole session
     steps: tuple[StepSpan, ...]
     cues: tuple[Cue, ...]  # sorted by start; none overlap
-    notes: tuple[str, ...] = ()  # what the build should tell the user (grown steps, dropped cues)
+    notes: tuple[Note, ...] = ()  # what to tell the user (grown steps, dropped cues): notes.py
 
     @property
     def seconds(self) -> float:
@@ -216,7 +216,7 @@ class _Layout:
         return total + self.s(self._after(visit))
 
     def _after(self, visit: Visit) -> float:
-        return visit.step.pause if visit.last_side else visit.step.side_pause
+        return visit.pause_after
 
     def _closing_length(self) -> int:
         total = self.s(BEFORE_CLOSING)
@@ -237,7 +237,7 @@ class _Layout:
     def lay_out(self, opening: list[Line], perform_seconds: list[tuple[float, float]]) -> Timeline:
         cues: list[Cue] = []
         steps: list[StepSpan] = []
-        notes: list[str] = []
+        notes: list[Note] = []
         t = self.s(LEAD_IN)
         for index, line in enumerate(opening):
             if index:
@@ -249,8 +249,11 @@ class _Layout:
         for visit, (asked, given) in zip(self.script.visits, perform_seconds, strict=True):
             if given > asked + 0.001:
                 notes.append(
-                    f"{visit.label} grew from {format_duration(asked)} to "
-                    f"{format_duration(given)} to fit its count or countdown"
+                    note_for(
+                        visit,
+                        f"grew from {format_duration(asked)} to {format_duration(given)} "
+                        "to fit its count or countdown",
+                    )
                 )
             t = self._lay_out_visit(visit, t, self.s(given), cues, steps, notes)
         t += self.s(BEFORE_CLOSING)
@@ -273,7 +276,7 @@ class _Layout:
         perform: int,
         cues: list[Cue],
         steps: list[StepSpan],
-        notes: list[str],
+        notes: list[Note],
     ) -> int:
         start = t
         step_id = visit.step.id
@@ -306,7 +309,7 @@ class _Layout:
         )
         return t
 
-    def _perform_cues(self, visit: Visit, low: int, high: int, notes: list[str]) -> list[Cue]:
+    def _perform_cues(self, visit: Visit, low: int, high: int, notes: list[Note]) -> list[Cue]:
         """The cues inside one perform time, by priority (script/cues.py), none overlapping."""
         room = Room(low, high, self.rate, self.clip)
         placer = _Placer(self.s(CUE_GAP))
@@ -316,11 +319,12 @@ class _Layout:
                 text, sound = wanted.text, wanted.sound
                 length = self.clip(text) if text is not None else sound_samples(sound, self.rate)
                 cue = Cue(kind.name, wanted.start, length, text, sound, visit.step.id)
-                if placer.fits(cue.start, cue.length, low, high):
+                limit = high + (self.s(kind.rings_on(visit)) if kind.rings_on else 0)
+                if placer.fits(cue.start, cue.length, low, limit):
                     placer.add(cue)
                 elif kind.reported:
                     dropped[kind.name] = dropped.get(kind.name, 0) + 1
         for name, count in dropped.items():
             what = name.replace("_", " ") + (f" (x{count})" if count > 1 else "")
-            notes.append(f"{visit.label}: dropped {what}: no room beside other cues")
+            notes.append(note_for(visit, f"dropped {what}: no room beside other cues", ": "))
         return placer.placed
