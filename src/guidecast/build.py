@@ -38,7 +38,7 @@ from guidecast.script.model import Script, make_script
 from guidecast.speech.cache import ClipCache
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.speech.voice import Voice
-from guidecast.timeline.chapters import chapters, extended_m3u
+from guidecast.timeline.chapters import GROUPED, chapters, extended_m3u
 from guidecast.timeline.layout import Timeline, build_timeline
 from guidecast.timeline.notes import Note
 from guidecast.timeline.settle import settle_session_length
@@ -67,6 +67,7 @@ class Extras:
     split: bool = False  # one audio file per chapter, and an M3U playlist
     cover: bool = True  # a PNG beside the audio, and in the MP3
     page: bool = False  # an HTML player beside the audio (page.py)
+    chapters: str = GROUPED  # the chapter rule (timeline/chapters.py): grouped or each
 
 
 @dataclass
@@ -160,7 +161,7 @@ def plan(
             clips.update(voice.clips([(text, "the intro")]))
         return clips[text].samples
 
-    if routine.intro:
+    if script.tells_length:
         _, timeline = settle_session_length(script, pacing, lengths, rate, length_of)
     else:
         timeline = build_timeline(script, pacing, lengths, rate)
@@ -199,7 +200,7 @@ def write_session(
     extras = extras or Extras()
     routine, timeline = session.routine, session.timeline
     name, ext, rate = routine.slug, audio.format, timeline.sample_rate
-    chapter_list = tuple(chapters(timeline))
+    chapter_list = tuple(chapters(timeline, extras.chapters))
     whole = Metadata(routine.title, ARTIST, ALBUM, routine.description, chapters=chapter_list)
     targets = [_Target(f"{name}.{ext}", 0, timeline.length, whole)]
     if extras.split:

@@ -64,6 +64,15 @@ ChimeOption = Annotated[
     bool | None,
     typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
 ]
+ChaptersOption = Annotated[
+    str,
+    typer.Option(
+        "--chapters",
+        help="grouped: a chapter per step, short sides and rounds together (at least a minute "
+        "each); each: a chapter for every side and round of every step. Split tracks and the "
+        "page follow it.",
+    ),
+]
 EngineOption = Annotated[
     str | None,
     typer.Option(
@@ -164,6 +173,13 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
         yield update
 
 
+def _check_chapter_rule(rule: str) -> None:
+    from guidecast.timeline.chapters import CHAPTER_RULES
+
+    if rule not in CHAPTER_RULES:
+        raise UsageError(f"--chapters must be one of {', '.join(CHAPTER_RULES)}, got {rule!r}")
+
+
 def _print_notes(notes: Iterable[Any]) -> None:
     """Warnings, one line per step and kind (timeline/notes.py); every one with --verbose."""
     from guidecast.timeline.notes import grouped
@@ -206,6 +222,7 @@ def build(
     page: Annotated[
         bool, typer.Option("--page", help="Also write OUT/<slug>.html, a player page.")
     ] = False,
+    chapter_rule: ChaptersOption = "grouped",
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
@@ -217,6 +234,7 @@ def build(
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
+        _check_chapter_rule(chapter_rule)
         loaded = _load(routine)
         _check_set_ids(loaded, pacing)
         with _progress_bar(True) as progress:
@@ -226,12 +244,17 @@ def build(
                 pacing,
                 audio,
                 progress=progress,
-                extras=Extras(captions=captions, split=split, cover=cover, page=page),
+                extras=Extras(
+                    captions=captions, split=split, cover=cover, page=page, chapters=chapter_rule
+                ),
             )
         _print_notes(result.session.notes)
+        from guidecast.timeline.structure import step_count
+
         timeline = result.session.timeline
         typer.echo(
-            f"{result.files[0]}  {format_length(timeline.seconds)}  {len(timeline.steps)} steps"
+            f"{result.files[0]}  {format_length(timeline.seconds)}  "
+            f"{step_count(timeline.steps)} steps"
         )
         if page:
             typer.echo(next(path for path in result.files if path.suffix == ".html"))
@@ -272,6 +295,7 @@ def build_all(
     page: Annotated[
         bool, typer.Option("--page", help="Also write a player page for each.")
     ] = False,
+    chapter_rule: ChaptersOption = "grouped",
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
@@ -283,6 +307,7 @@ def build_all(
         from guidecast.routine.library import routines_dir
         from guidecast.speech.workers import SpeechPool
 
+        _check_chapter_rule(chapter_rule)
         if shipped == (folder is not None):
             raise UsageError("give a folder of routines, or --shipped (not both)")
         source = routines_dir() if shipped else folder
@@ -308,7 +333,7 @@ def build_all(
                         audio,
                         voice,
                         progress,
-                        Extras(captions=captions, page=page),
+                        Extras(captions=captions, page=page, chapters=chapter_rule),
                     )
                 _print_notes(result.session.notes)
                 typer.echo(f"{result.files[0]}  {format_length(result.session.timeline.seconds)}")

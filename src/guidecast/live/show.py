@@ -23,6 +23,7 @@ from guidecast.core.errors import UsageError
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.timeline.layout import Cue, StepSpan, Timeline
 from guidecast.timeline.notes import Note
+from guidecast.timeline.structure import Place, places
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Snapshot:
     @cached_property
     def step_starts(self) -> list[int]:
         return [span.start for span in self.timeline.steps]
+
+    @cached_property
+    def places(self) -> list[Place]:
+        """Each visit's "step 3 of 7, round 2 of 22" (timeline/structure.py)."""
+        return places(self.timeline.steps)
 
     @property
     def limit(self) -> int:

@@ -19,7 +19,8 @@ from typing import IO, Any
 from guidecast.core.durations import format_length, format_position
 from guidecast.live.play import Event, Player
 from guidecast.live.show import Snapshot
-from guidecast.timeline.layout import StepSpan
+from guidecast.timeline.chapters import chapter_title
+from guidecast.timeline.structure import step_count
 
 KEYS_HELP = "space pause · n next · p previous · r repeat · q quit"
 
@@ -64,13 +65,9 @@ def clock(seconds: float, tenths: bool = False) -> str:
 
 
 def step_label(snap: Snapshot, index: int) -> str:
+    """`step 3 of 7, round 2 of 22: Breathe in`: the numbering every surface uses."""
     span = snap.timeline.steps[index]
-    return f"{index + 1}/{len(snap.timeline.steps)} {span.id}: {span.title}{_where(span)}"
-
-
-def _where(span: StepSpan) -> str:
-    parts = [p for p in (span.side, span.round and f"round {span.round} of {span.rounds}") if p]
-    return f" ({', '.join(parts)})" if parts else ""
+    return f"{snap.places[index]}: {span.title}"
 
 
 # -- plain lines ---------------------------------------------------------------------------
@@ -106,7 +103,7 @@ class PlainView:
                 event.position,
                 "start",
                 f"{player.show.title} ({about}{clock(timeline.seconds)}, "
-                f"{len(timeline.steps)} steps) on {self.device}, speed {player.speed:g}x; "
+                f"{step_count(timeline.steps)} steps) on {self.device}, speed {player.speed:g}x; "
                 f"first audio {event.wall - player.started:.3f} s after start",
             )
         elif kind == "step" and event.step is not None:
@@ -175,12 +172,8 @@ def screen(player: Player, width: int = 80) -> Any:
         left_label = "to the end"
     else:
         span = steps[section]
-        ids = list(dict.fromkeys(s.id for s in steps))  # the routine's steps, sides as one
-        parts = [f"STEP {ids.index(span.id) + 1} OF {len(ids)}"]
-        parts += [p.upper() for p in (span.side,) if p]
-        if span.round:
-            parts.append(f"ROUND {span.round} OF {span.rounds}")
-        label, title = "  ·  ".join(parts), span.title
+        label = "  ·  ".join(part.upper() for part in snap.places[section].parts())
+        title = span.title
         words = snap.step_words(section)
         if position < span.perform_start:
             step_left = (span.perform_end - span.perform_start) / rate
@@ -213,8 +206,7 @@ def screen(player: Player, width: int = 80) -> Any:
     session.add_row(bar, Text(f"session: {about}{clock(session_left)} left", style="bold"))
 
     if section + 1 < len(steps):
-        following = steps[section + 1]
-        upcoming = f"Next: {following.title}{_where(following)}"
+        upcoming = f"Next: {chapter_title(steps[section + 1])}"
     elif section < len(steps):
         upcoming = "Next: the end"
     else:

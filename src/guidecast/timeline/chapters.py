@@ -1,8 +1,17 @@
-"""Chapters: the session cut where its steps are, for ID3 chapters, split tracks and playlists.
+"""Chapters: the session cut where its steps are, for ID3 chapters, split tracks, the page.
 
 A pure function of the timeline. Chapters cover the whole audio with no gap: an
-"Introduction" before the first step (when the intro is spoken), one chapter per step visit
-(named with its side and round), and "Closing" after the last step.
+"Introduction" before the first step (when the intro is spoken), the routine's steps, and
+"Closing" after the last step.
+
+The rule (`grouped`, the default): a chapter is something a listener would skip to, so none
+is shorter than a minute unless the step itself is.
+- A step is one chapter, its sides inside it; a chapter per side when every side lasts a
+  minute or more.
+- A rounds block is a chapter per step and round when every one lasts a minute or more, else a
+  chapter per round when every round does, else its rounds in even groups of a minute or more
+  ("Box breathing (rounds 1 to 3 of 22)").
+`each` gives a chapter to every side and round of every step, as before.
 """
 
 from __future__ import annotations
@@ -10,9 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guidecast.timeline.layout import StepSpan, Timeline
+from guidecast.timeline.structure import blocks, rounds_of
 
 INTRODUCTION = "Introduction"
 CLOSING = "Closing"
+GROUPED, EACH = "grouped", "each"
+CHAPTER_RULES = (GROUPED, EACH)
+LEAST_S = 60.0  # a chapter shorter than this is not worth skipping to
+MAX_TITLES = 3  # a rounds block's chapter names at most this many of its steps
 
 
 @dataclass(frozen=True)
@@ -20,7 +34,7 @@ class Chapter:
     title: str
     start: int  # sample
     end: int  # sample, exclusive
-    step: str | None = None  # step id; None for the introduction and closing
+    step: str | None = None  # the first step's id; None for the introduction and closing
 
     def milliseconds(self, sample_rate: int) -> tuple[int, int]:
         """(start, end) in whole milliseconds, as ID3, ffmpeg and captions count time."""
@@ -28,27 +42,73 @@ class Chapter:
 
 
 def chapter_title(span: StepSpan) -> str:
-    """`Circles (left breast, round 2 of 3)`: what a player's chapter list shows."""
+    """`Circles (round 2 of 3, left breast)`: one visit, as a player's chapter list shows it."""
     parts = []
-    if span.side:
-        parts.append(span.side)
     if span.round is not None and span.rounds:
         parts.append(f"round {span.round} of {span.rounds}")
+    if span.side:
+        parts.append(span.side)
     return span.title + (f" ({', '.join(parts)})" if parts else "")
 
 
-def chapters(timeline: Timeline) -> list[Chapter]:
+def chapters(timeline: Timeline, rule: str = GROUPED) -> list[Chapter]:
     found: list[Chapter] = []
     steps = timeline.steps
     if not steps:
         return [Chapter(INTRODUCTION, 0, timeline.length)]
     if steps[0].start > 0:
         found.append(Chapter(INTRODUCTION, 0, steps[0].start))
-    for span in steps:
-        found.append(Chapter(chapter_title(span), span.start, span.end, span.id))
+    if rule == EACH:
+        found += [_visit(span) for span in steps]
+    else:
+        least = round(LEAST_S * timeline.sample_rate)
+        for block in blocks(steps):
+            found += _block_chapters(steps, block, least)
     if steps[-1].end < timeline.length:
         found.append(Chapter(CLOSING, steps[-1].end, timeline.length))
     return found
+
+
+def _visit(span: StepSpan) -> Chapter:
+    return Chapter(chapter_title(span), span.start, span.end, span.id)
+
+
+def _block_chapters(steps: tuple[StepSpan, ...], block: range, least: int) -> list[Chapter]:
+    spans = [steps[i] for i in block]
+    first, last = spans[0], spans[-1]
+    if len(spans) == 1 or all(s.end - s.start >= least for s in spans):
+        return [_visit(span) for span in spans]
+    if first.round is None:  # one step, its sides short: one chapter
+        return [Chapter(first.title, first.start, last.end, first.id)]
+    name = _block_name(spans)
+    rounds = [(steps[r.start], steps[r.stop - 1]) for r in rounds_of(steps, block)]
+    total = first.rounds
+    if all(end.end - begin.start >= least for begin, end in rounds):
+        return [
+            Chapter(f"{name} (round {begin.round} of {total})", begin.start, end.end, begin.id)
+            for begin, end in rounds
+        ]
+    count = max(1, min(len(rounds), (last.end - first.start) // least))
+    found = []
+    for group in range(count):
+        begin = rounds[group * len(rounds) // count][0]
+        end = rounds[(group + 1) * len(rounds) // count - 1][1]
+        if count == 1:
+            which = f"{total} rounds"
+        elif begin.round == end.round:
+            which = f"round {begin.round} of {total}"
+        else:
+            which = f"rounds {begin.round} to {end.round} of {total}"
+        found.append(Chapter(f"{name} ({which})", begin.start, end.end, begin.id))
+    return found
+
+
+def _block_name(spans: list[StepSpan]) -> str:
+    """A rounds block's steps by title: `In, Hold, Out`, or the first few and an ellipsis."""
+    titles = list(dict.fromkeys(span.title for span in spans))
+    if len(titles) > MAX_TITLES:
+        titles = [*titles[: MAX_TITLES - 1], "…"]
+    return ", ".join(titles)
 
 
 def extended_m3u(tracks: list[tuple[str, float, str]], title: str) -> str:

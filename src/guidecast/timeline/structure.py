@@ -43,6 +43,11 @@ class Place:
         return f"step {self.number} of {self.steps}" + (f", {self.detail}" if self.detail else "")
 
 
+def step_count(steps: Sequence[StepSpan]) -> int:
+    """How many steps the routine has (sides and rounds of a step are that one step)."""
+    return len({span.id for span in steps})
+
+
 def places(steps: Sequence[StepSpan]) -> list[Place]:
     """Each visit's place: steps numbered in the order they are first done."""
     numbers: dict[str, int] = {}
