@@ -154,7 +154,7 @@ def _countdown_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], 
 
 
 def _next_up_texts(visit: Visit, bank: PhraseBank) -> list[str]:
-    if visit.cues.next_up and visit.next_title:
+    if visit.cues.next_up and visit.next_title and bank.says("next_up"):
         return [bank.say("next_up", title=visit.next_title)]
     return []
 
@@ -169,12 +169,16 @@ def _next_up_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wante
 # -- time_left: "Thirty seconds left.", at each mark before the end --------------------------
 
 
+def _time_left_marks(visit: Visit, bank: PhraseBank) -> tuple[float, ...]:
+    return (visit.cues.time_left or ()) if bank.says("time_left") else ()
+
+
 def _time_left_texts(visit: Visit, bank: PhraseBank) -> list[str]:
-    return [time_left_text(bank, mark) for mark in visit.cues.time_left or ()]
+    return [time_left_text(bank, mark) for mark in _time_left_marks(visit, bank)]
 
 
 def _time_left_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
-    for mark in visit.cues.time_left or ():
+    for mark in _time_left_marks(visit, bank):
         if room.s(mark) <= room.length - room.s(TIME_LEFT_LEAST_S):
             yield Wanted(room.high - room.s(mark), time_left_text(bank, mark))
 
@@ -183,11 +187,11 @@ def _time_left_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wan
 
 
 def _halfway_texts(visit: Visit, bank: PhraseBank) -> list[str]:
-    return [bank.say("halfway")] if visit.cues.halfway else []
+    return [bank.say("halfway")] if visit.cues.halfway and bank.says("halfway") else []
 
 
 def _halfway_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
-    if visit.cues.halfway and room.length >= room.s(HALFWAY_LEAST_S):
+    if _halfway_texts(visit, bank) and room.length >= room.s(HALFWAY_LEAST_S):
         yield Wanted(room.low + room.length // 2, bank.say("halfway"))
 
 

@@ -70,6 +70,12 @@ class Script:
         texts += [(line.text, "the outro") for line in self.closing]
         return texts
 
+    @property
+    def tells_length(self) -> bool:
+        """Whether the intro says how long the session takes (not when turned off)."""
+        intro = any(line.kind == "intro" for line in self.opening)
+        return intro and self.phrases.says("session_length")
+
     def session_length_line(self, seconds: float) -> str:
         """The intro's sentence saying how long a session of `seconds` lasts: to the minute, or
         to ten seconds when short, as people say it."""
@@ -103,9 +109,8 @@ def make_script(routine: Routine) -> Script:
     opening = tuple(Line("intro", t) for t in routine.intro) + tuple(
         Line("safety", t) for t in routine.safety
     )
-    closing = tuple(Line("outro", t) for t in routine.outro) or (
-        Line("outro", bank.say("finished")),
-    )
+    finished = (Line("outro", bank.say("finished")),) if bank.says("finished") else ()
+    closing = tuple(Line("outro", t) for t in routine.outro) or finished
     return Script(opening, tuple(visits), closing, bank, routine.chime)
 
 
@@ -130,14 +135,14 @@ def _visits(
                 ),
             ),
         )
-        if announce_round
+        if announce_round and bank.says("round")
         else ()
     )
     if not step.sides:
         return [Visit(step, round_line + instruction, cues, round_number, rounds)]
     visits = []
     for index, side in enumerate(step.sides):
-        side_line = (Line("side", bank.say("side", side=side)),)
+        side_line = (Line("side", bank.say("side", side=side)),) if bank.says("side") else ()
         lead = round_line + instruction + side_line if index == 0 else side_line
         visits.append(Visit(step, lead, cues, round_number, rounds, side))
     return visits

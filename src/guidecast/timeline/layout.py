@@ -198,13 +198,16 @@ class _Layout:
         return self.lengths[text]
 
     def _lines_length(self, lines: tuple[Line, ...] | list[Line]) -> int:
-        return sum(self.clip(line.text) for line in lines) + self.s(BETWEEN_LINES) * len(lines)
+        """Lines said one after another, with the gap between them (none when there are none:
+        a sentence turned off under `phrases` leaves a side with no words)."""
+        gaps = self.s(BETWEEN_LINES) * max(0, len(lines) - 1)
+        return sum(self.clip(line.text) for line in lines) + gaps
 
     def fixed_samples(self, opening: list[Line]) -> int:
         """Everything but the perform times: speech before steps, pauses, chimes, gaps."""
         total = self.s(LEAD_IN)
         if opening:
-            total += self._lines_length(opening) - self.s(BETWEEN_LINES) + self.s(AFTER_OPENING)
+            total += self._lines_length(opening) + self.s(AFTER_OPENING)
         for visit in self.script.visits:
             total += self._visit_overhead(visit)
         total += self._closing_length()
@@ -212,7 +215,7 @@ class _Layout:
 
     def _visit_overhead(self, visit: Visit) -> int:
         total = self.s(AFTER_CHIME) + sound_samples("chime", self.rate) if self.chime else 0
-        total += self._lines_length(visit.lead) - self.s(BETWEEN_LINES) + self.s(BEFORE_PERFORM)
+        total += self._lines_length(visit.lead) + self.s(BEFORE_PERFORM)
         return total + self.s(self._after(visit))
 
     def _after(self, visit: Visit) -> float:
@@ -222,7 +225,7 @@ class _Layout:
         total = self.s(BEFORE_CLOSING)
         if self.chime:
             total += sound_samples("chime", self.rate) + self.s(AFTER_CHIME)
-        total += self._lines_length(self.script.closing) - self.s(BETWEEN_LINES)
+        total += self._lines_length(self.script.closing)
         return total + self.s(TAIL)
 
     def minimum_perform(self, visit: Visit) -> float:
