@@ -171,6 +171,7 @@ def timeline_from_manifest(data: Mapping[str, Any]) -> Timeline:
             step.get("round"),
             step.get("rounds"),
             step.get("side"),
+            step.get("block"),
         )
         for step in data["steps"]
     )

@@ -58,6 +58,8 @@ def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any
         if span.round is not None:
             entry["round"] = span.round
             entry["rounds"] = span.rounds
+        if span.block is not None:
+            entry["block"] = span.block
         steps.append(entry)
     cues = [
         {

@@ -7,7 +7,7 @@ No timing here: that is the timeline's job, once the clips' lengths are known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from guidecast.language.phrases import PhraseBank, bank_for
 from guidecast.routine.model import CueSettings, Rounds, Routine, Step
@@ -33,6 +33,7 @@ class Visit:
     rounds: int | None = None
     side: str | None = None
     next_title: str | None = None  # the next step's title, when "next up" should announce it
+    block: str | None = None  # the title of its rounds block, when the routine gives one
 
     @property
     def last_side(self) -> bool:
@@ -95,7 +96,7 @@ def make_script(routine: Routine) -> Script:
             for number in range(1, item.times + 1):
                 for position, step in enumerate(item.steps):
                     announce = item.times > 1 and position == 0
-                    visits += _visits(
+                    found = _visits(
                         routine,
                         bank,
                         step,
@@ -103,6 +104,7 @@ def make_script(routine: Routine) -> Script:
                         item.times,
                         announce,
                     )
+                    visits += [replace(visit, block=item.title) for visit in found]
         else:
             visits += _visits(routine, bank, item, None, None, False)
     visits = _with_next_titles(visits)
@@ -154,14 +156,6 @@ def _with_next_titles(visits: list[Visit]) -> list[Visit]:
     for index, visit in enumerate(visits):
         following = visits[index + 1] if index + 1 < len(visits) else None
         if following is not None and visit.last_side and following.step is not visit.step:
-            visit = Visit(
-                visit.step,
-                visit.lead,
-                visit.cues,
-                visit.round,
-                visit.rounds,
-                visit.side,
-                following.step.title,
-            )
+            visit = replace(visit, next_title=following.step.title)
         result.append(visit)
     return result

@@ -104,7 +104,10 @@ def _block_chapters(steps: tuple[StepSpan, ...], block: range, least: int) -> li
 
 
 def _block_name(spans: list[StepSpan]) -> str:
-    """A rounds block's steps by title: `In, Hold, Out`, or the first few and an ellipsis."""
+    """A rounds block's title, or its steps' titles: `In, Hold, Out`, the first few and an
+    ellipsis when there are more."""
+    if spans[0].block:
+        return spans[0].block
     titles = list(dict.fromkeys(span.title for span in spans))
     if len(titles) > MAX_TITLES:
         titles = [*titles[: MAX_TITLES - 1], "…"]

@@ -64,6 +64,7 @@ class StepSpan:
     round: int | None = None
     rounds: int | None = None
     side: str | None = None
+    block: str | None = None  # its rounds block's title, when the routine gives one
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ class _Layout:
                 visit.round,
                 visit.rounds,
                 visit.side,
+                visit.block,
             )
         )
         return t
