@@ -16,7 +16,8 @@ is shorter than a minute unless the step itself is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, replace
 
 from guidecast.timeline.layout import StepSpan, Timeline
 from guidecast.timeline.structure import blocks, rounds_of
@@ -56,14 +57,16 @@ def chapters(timeline: Timeline, rule: str = GROUPED) -> list[Chapter]:
     steps = timeline.steps
     if not steps:
         return [Chapter(INTRODUCTION, 0, timeline.length)]
-    if steps[0].start > 0:
-        found.append(Chapter(INTRODUCTION, 0, steps[0].start))
     if rule == EACH:
         found += [_visit(span) for span in steps]
     else:
         least = round(LEAST_S * timeline.sample_rate)
         for block in blocks(steps):
             found += _block_chapters(steps, block, least)
+    if timeline.cues and timeline.cues[0].start < steps[0].start:  # the intro is spoken
+        found.insert(0, Chapter(INTRODUCTION, 0, steps[0].start))
+    else:  # only the lead-in's silence: the first chapter starts the audio
+        found[0] = replace(found[0], start=0)
     if steps[-1].end < timeline.length:
         found.append(Chapter(CLOSING, steps[-1].end, timeline.length))
     return found
@@ -83,17 +86,10 @@ def _block_chapters(steps: tuple[StepSpan, ...], block: range, least: int) -> li
     name = _block_name(spans)
     rounds = [(steps[r.start], steps[r.stop - 1]) for r in rounds_of(steps, block)]
     total = first.rounds
-    if all(end.end - begin.start >= least for begin, end in rounds):
-        return [
-            Chapter(f"{name} (round {begin.round} of {total})", begin.start, end.end, begin.id)
-            for begin, end in rounds
-        ]
-    count = max(1, min(len(rounds), (last.end - first.start) // least))
+    groups = _even_groups(rounds, least)
     found = []
-    for group in range(count):
-        begin = rounds[group * len(rounds) // count][0]
-        end = rounds[(group + 1) * len(rounds) // count - 1][1]
-        if count == 1:
+    for begin, end in groups:
+        if len(groups) == 1:
             which = f"{total} rounds"
         elif begin.round == end.round:
             which = f"round {begin.round} of {total}"
@@ -101,6 +97,20 @@ def _block_chapters(steps: tuple[StepSpan, ...], block: range, least: int) -> li
             which = f"rounds {begin.round} to {end.round} of {total}"
         found.append(Chapter(f"{name} ({which})", begin.start, end.end, begin.id))
     return found
+
+
+def _even_groups(
+    rounds: list[tuple[StepSpan, StepSpan]], least: int
+) -> list[tuple[StepSpan, StepSpan]]:
+    """Consecutive rounds in as many even groups as can each last `least` or more: a round a
+    chapter when rounds last that long, else two, three or more rounds a chapter."""
+    most = min(len(rounds), (rounds[-1][1].end - rounds[0][0].start) // least)
+    for count in range(most, 1, -1):
+        bounds = [group * len(rounds) // count for group in range(count + 1)]
+        groups = [(rounds[a][0], rounds[b - 1][1]) for a, b in itertools.pairwise(bounds)]
+        if all(end.end - begin.start >= least for begin, end in groups):
+            return groups
+    return [(rounds[0][0], rounds[-1][1])]
 
 
 def _block_name(spans: list[StepSpan]) -> str:
