@@ -32,9 +32,10 @@ from guidecast.routine.nodes import (
     as_written,
     cut,
     did_you_mean,
+    empty_text,
     yaml_int,
 )
-from guidecast.routine.yaml_safety import INT_TAG, STR_TAG, compose, read_text
+from guidecast.routine.yaml_safety import INT_TAG, compose, read_text
 from guidecast.speech.workers import ENGINES
 
 MAX_STEPS = 2_000
@@ -189,7 +190,7 @@ class _RoutineReader(NodeReader):
         entries = self.mapping(node, "phrases", tuple(PHRASE_FIELDS))
         phrases = {}
         for key, located in entries.items():
-            if _silenced(located.value):  # `round: ""`: that sentence is not said
+            if empty_text(located.value):  # `round: ""` turns it off; a bare `round:` is an error
                 self.scalar(located.value, f"phrase {key!r}", "text")  # marks it read
                 phrases[key] = ""
                 continue
@@ -396,9 +397,3 @@ class _RoutineReader(NodeReader):
                 entries["every"].value, f"{what} count every must be from 0.5 to 60 seconds"
             )
         return Count(to=to, every=every)
-
-
-def _silenced(node: Node) -> bool:
-    """A phrase written as an empty string (`round: ""`) turns that sentence off; a bare
-    `round:` (null) stays an error, as it is more likely a value left out by mistake."""
-    return isinstance(node, ScalarNode) and node.tag == STR_TAG and not node.value.strip()
