@@ -57,7 +57,7 @@ def plan(
             clips.update(voice.clips([(text, "the intro")]))
         return clips[text].samples
 
-    if routine.intro:
+    if script.tells_length:
         _, timeline = settle_session_length(script, pacing, lengths, rate, length_of)
     else:
         timeline = build_timeline(script, pacing, lengths, rate)

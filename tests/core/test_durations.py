@@ -12,8 +12,9 @@ import pytest
 from guidecast.core.durations import (
     DurationSyntaxError,
     TimeRange,
-    format_clock,
     format_duration,
+    format_length,
+    format_position,
     parse_duration,
     parse_time_range,
 )
@@ -155,10 +156,13 @@ def test_time_range_str(value: TimeRange, text: str) -> None:
     ("seconds", "short", "clock"),
     [
         (0, "0s", "0:00"),
-        (0.5, "0.5s", "0:00"),
+        (0.5, "0.5s", "0:01"),
         (9.5, "9.5s", "0:10"),
         (10, "10s", "0:10"),
-        (10.4, "10s", "0:10"),
+        (10.4, "11s", "0:11"),
+        (4.000001, "4s", "0:04"),  # a manifest's microseconds do not add a second
+        (1217.2, "20m18s", "20:18"),
+        (1217.5, "20m18s", "20:18"),
         (45, "45s", "0:45"),
         (59.6, "1m", "1:00"),
         (60, "1m", "1:00"),
@@ -171,9 +175,25 @@ def test_time_range_str(value: TimeRange, text: str) -> None:
     ],
     ids=repr,
 )
-def test_format_duration_and_clock(seconds: float, short: str, clock: str) -> None:
+def test_format_duration_and_length(seconds: float, short: str, clock: str) -> None:
+    """One rule for a length shown: whole seconds, rounded up."""
     assert format_duration(seconds) == short
-    assert format_clock(seconds) == clock
+    assert format_length(seconds) == clock
+
+
+@pytest.mark.parametrize(
+    ("seconds", "clock"),
+    [(0, "0:00"), (0.999, "0:01"), (0.5, "0:00"), (61.9, "1:01"), (3599.9999, "1:00:00")],
+)
+def test_format_position_rounds_down(seconds: float, clock: str) -> None:
+    assert format_position(seconds) == clock
+
+
+@pytest.mark.parametrize("total", [4.0, 7.2, 442.5, 1217.0001, 28800.3])
+def test_time_left_at_the_start_is_the_length_and_ends_at_zero(total: float) -> None:
+    assert format_length(total - 0.0) == format_length(total)
+    assert format_length(0.0) == "0:00"
+    assert format_length(0.01) == "0:01"  # never 0:00 while something is still to come
 
 
 def test_format_duration_just_under_ten_seconds() -> None:

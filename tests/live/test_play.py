@@ -342,16 +342,21 @@ def test_cli_plays_a_routine_and_its_built_mp3(
     result = run_guidecast("play", str(routine_file), "--device", "null", "--speed", "20")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    live_steps = [line.split()[:3] for line in result.stdout.splitlines() if " step " in line]
+    live_steps = [line.split()[:6] for line in result.stdout.splitlines() if " step " in line]
     print("\n" + result.stdout.splitlines()[0])
-    assert [step[2] for step in live_steps] == ["1/4", "2/4", "3/4", "4/4"]
+    assert [" ".join(step[2:6]) for step in live_steps] == [
+        "step 1 of 3:",
+        "step 2 of 3,",
+        "step 2 of 3,",
+        "step 3 of 3:",
+    ]
 
     built = run_guidecast("build", str(routine_file), "-o", str(tmp_path))
     assert built.returncode == 0, built.stderr
     mp3 = tmp_path / "play-test.mp3"
     from_file = run_guidecast("play", str(mp3), "--device", "null", "--speed", "20")
     assert from_file.returncode == 0, from_file.stderr
-    file_steps = [line.split()[:3] for line in from_file.stdout.splitlines() if " step " in line]
+    file_steps = [line.split()[:6] for line in from_file.stdout.splitlines() if " step " in line]
     assert file_steps == live_steps  # same steps at the same times (to the tenth printed)
     data = json.loads((tmp_path / "play-test.json").read_text())
     for step, entry in zip(file_steps, data["steps"], strict=True):

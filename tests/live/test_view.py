@@ -28,12 +28,13 @@ def test_plain_view_prints_one_line_per_event(routine_file: Path, planned: Sessi
     )
     lines = out.getvalue().splitlines()
     assert lines[0].split()[1] == "start" and "on the null device, speed 20x" in lines[0]
-    assert [line.split()[2] for line in lines if line.split()[1] == "step"] == [
-        "1/4",
-        "2/4",
-        "3/4",
-        "4/4",
+    assert [line.split(None, 2)[2] for line in lines if line.split()[1] == "step"] == [
+        "step 1 of 3: Wash your hands",
+        "step 2 of 3, left side: Circles",
+        "step 2 of 3, right side: Circles",
+        "step 3 of 3: Rest",
     ]
+    assert "3 steps" in lines[0]  # the routine's steps, not its 4 visits
     assert "cue    instruction: Wash your hands with warm water." in out.getvalue()
     assert lines[-1].split()[1] == "end"
     assert player.finished

@@ -374,6 +374,11 @@ def instruction_of(manifest: dict, index: int) -> str:
     )
 
 
+def listed(manifest: dict) -> list[dict]:
+    """The page's list: the session's chapters without the introduction and closing."""
+    return [c for c in manifest["chapters"] if c["step"] is not None]
+
+
 def seconds_of(clock: str) -> int:
     minutes, seconds = clock.split(":")
     return int(minutes) * 60 + int(seconds)
@@ -392,6 +397,9 @@ def test_it_plays_and_shows_the_step_at_the_playhead(player: Player, built: Any)
     assert len(steps) == 4
     assert player.js("audio.duration") == pytest.approx(manifest["duration_s"], abs=0.1)
     assert player.text("#step-title") == "Before you start"  # the introduction
+    # One rule for a length: the end label and the time left at the start are the manifest's.
+    assert player.text("#total") == manifest["duration_shown"]
+    assert player.text("#session-left") == manifest["duration_shown"]
     player.page.click("#play")
     player.wait("audio.currentTime > 0.3")
     assert player.playing()
@@ -404,13 +412,13 @@ def test_it_plays_and_shows_the_step_at_the_playhead(player: Player, built: Any)
     t = player.time()
     assert step["start_s"] < t < step["end_s"]
     assert player.text("#step-title") == "Slow circles"
-    assert player.text("#step-label") == "Step 3 of 4 · right side"
-    assert player.current_index() == 2
+    assert player.text("#step-label") == "Step 2 of 3 · right side"  # sides: one step
+    assert player.current_index() == 1  # the list's chapter: both short sides in one
     assert player.text("#instruction") == instruction_of(manifest, 2)
     assert player.text("#instruction") == (
         "Make slow circles with your fingertips. Keep the pressure light."
     )
-    assert player.js("$('#live').textContent") == "Step 3 of 4: Slow circles (right side)"
+    assert player.js("$('#live').textContent") == "Step 2 of 3, right side: Slow circles"
     assert player.js("$('#live').getAttribute('aria-live')") == "polite"
     assert abs(seconds_of(player.text("#step-left")) - (step["end_s"] - t)) <= 1
     assert abs(seconds_of(player.text("#session-left")) - (manifest["duration_s"] - t)) <= 1
@@ -422,24 +430,32 @@ def test_it_plays_and_shows_the_step_at_the_playhead(player: Player, built: Any)
 
 
 def test_a_tapped_step_plays_from_its_start(player: Player, built: Any) -> None:
-    steps = built[1]["steps"]
+    chapters = listed(built[1])
+    assert [c["title"] for c in chapters] == ["Warm your hands", "Slow circles", "Rest"]
+    names = player.js("[...document.querySelectorAll('#steps .name')].map(e => e.textContent)")
+    assert names == [c["title"] for c in chapters]
     player.page.click("#play")
     player.wait("audio.currentTime > 0.2")
-    for index in (1, 3, 0):
+    for index in (1, 2, 0):
         player.page.click(f"#steps button[data-index='{index}']")
-        assert player.time() == pytest.approx(steps[index]["start_s"], abs=0.1)
+        assert player.time() == pytest.approx(chapters[index]["start_s"], abs=0.1)
         player.wait_seeked()
         assert player.current_index() == index
-        assert player.text("#step-title") == steps[index]["title"]
+        assert player.text("#step-title") == chapters[index]["title"]
         assert player.playing()
 
 
 def test_keyboard(player: Player, built: Any) -> None:
-    steps = built[1]["steps"]
-    starts = [step["start_s"] for step in steps]
-    player.seek((starts[0] + steps[0]["end_s"]) / 2)
+    chapters = listed(built[1])
+    starts = [chapter["start_s"] for chapter in chapters]
+    player.seek((starts[0] + chapters[0]["end_s"]) / 2)
     keys = player.page.keyboard
     for key, index in [("n", 1), ("ArrowRight", 2), ("N", 3), ("p", 2), ("ArrowLeft", 1)]:
+        if index == len(chapters):  # past the last chapter: the closing
+            keys.press(key)
+            assert player.time() == pytest.approx(chapters[-1]["end_s"], abs=0.1), key
+            player.wait_seeked()
+            continue
         keys.press(key)
         assert player.time() == pytest.approx(starts[index], abs=0.1), key
         player.wait_seeked()
@@ -449,14 +465,14 @@ def test_keyboard(player: Player, built: Any) -> None:
     keys.press("k")
     player.wait("audio.paused")
     # Space on a focused step button plays and pauses; Enter jumps to that step.
-    player.page.focus("#steps button[data-index='3']")
+    player.page.focus("#steps button[data-index='2']")
     keys.press(" ")
     player.wait("!audio.paused")
     assert player.time() < starts[2]
     keys.press("Space")
     player.wait("audio.paused")
     keys.press("Enter")
-    assert player.time() == pytest.approx(starts[3], abs=0.1)
+    assert player.time() == pytest.approx(starts[2], abs=0.1)
     # Tab reaches the controls: they are real buttons with names.
     player.page.focus("#prev")
     keys.press("Tab")
@@ -531,7 +547,7 @@ def test_wake_lock_and_media_session(browser: Any, built: tuple[Path, dict]) -> 
     assert player.time() == pytest.approx(steps[0]["start_s"], abs=0.1)
     player.js("window.__actions.seekto({action: 'seekto', seekTime: arg})", steps[3]["start_s"] + 1)
     player.wait_seeked()
-    assert player.current_index() == 3
+    assert player.current_index() == 2  # Rest, the third chapter
     assert player.js("navigator.mediaSession.metadata.title") == "Rest"
     player.js("window.__actions.play({action: 'play'})")
     player.wait("!audio.paused")

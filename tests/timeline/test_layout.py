@@ -218,7 +218,7 @@ def test_colliding_cues_are_dropped_by_priority_with_a_note() -> None:
     kinds = [c.kind for c in timeline.cues]
     # "One minute left" and "Halfway" both want 1:00 into a 2-minute step: time left wins.
     assert "time_left" in kinds and "halfway" not in kinds
-    assert any("dropped halfway" in note for note in timeline.notes)
+    assert any("dropped halfway" in str(note) for note in timeline.notes)
     # keep_going at 1:00 collides too and is dropped; the others stay.
     starts = [
         c.start - timeline.steps[0].perform_start for c in timeline.cues if c.kind == "keep_going"
@@ -258,7 +258,7 @@ def test_a_step_grows_to_fit_its_count_with_a_note() -> None:
     assert counts[1].start - counts[0].start == 2 * RATE
     assert counts[-1].end <= step.perform_end
     assert step.perform_end - step.perform_start > 5 * RATE
-    assert any("grew from 5s" in note for note in timeline.notes)
+    assert any("grew from 5s" in str(note) for note in timeline.notes)
 
 
 def test_ticks_keep_tempo_and_give_way_to_speech() -> None:

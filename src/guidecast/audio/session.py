@@ -11,6 +11,7 @@ from guidecast.routine.model import Routine
 from guidecast.script.model import Script
 from guidecast.speech.engine import SpeechClip
 from guidecast.timeline.layout import Timeline
+from guidecast.timeline.notes import Note
 
 if TYPE_CHECKING:
     from guidecast.speech.cache import ClipCache
@@ -29,10 +30,10 @@ class Session:
     loudness_capped: bool = False  # the gain stopped short: the limiter would flatten the voice
 
     @property
-    def notes(self) -> tuple[str, ...]:
+    def notes(self) -> tuple[Note | str, ...]:
         """What the build should tell the user: the timeline's notes, and a loudness target
         the voice could not reach."""
-        notes = self.timeline.notes
+        notes: tuple[Note | str, ...] = self.timeline.notes
         aim, reached = self.leveled_to, self.loudness
         if self.loudness_capped and aim and aim.target is not None and reached is not None:
             notes += (

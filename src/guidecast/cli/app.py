@@ -19,10 +19,12 @@ from guidecast.cli.listing import (
     check_set_ids,
     load_routine_named,
     plan_routine,
+    preview_lines,
     routine_lines,
     voice_lines,
 )
 from guidecast.cli.options import (
+    ChaptersOption,
     ChimeOption,
     EngineOption,
     LengthOption,
@@ -35,9 +37,11 @@ from guidecast.cli.options import (
 )
 from guidecast.cli.terminal import errors_as_messages, print_notes, progress_bar
 from guidecast.core import defaults, interrupts
-from guidecast.core.durations import format_clock, format_duration
+from guidecast.core.durations import format_length
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import Pacing, pacing_from_options
+from guidecast.timeline.chapters import check_chapter_rule
+from guidecast.timeline.structure import step_count
 
 app = typer.Typer(
     help="Turn a routine written in YAML into a paced, voice-guided audio session.\n\n"
@@ -61,7 +65,10 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _main(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show full causes of errors.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show full causes of errors, and every warning one by one."
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -107,6 +114,7 @@ def build(
     page: Annotated[
         bool, typer.Option("--page", help="Also write OUT/<slug>.html, a player page.")
     ] = False,
+    chapter_rule: ChaptersOption = "grouped",
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
@@ -118,6 +126,7 @@ def build(
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
+        check_chapter_rule(chapter_rule)
         loaded = load_routine_named(routine)
         check_set_ids(loaded, pacing)
         with progress_bar(True) as progress:
@@ -127,12 +136,15 @@ def build(
                 pacing,
                 audio,
                 progress=progress,
-                extras=Extras(captions=captions, split=split, cover=cover, page=page),
+                extras=Extras(
+                    captions=captions, split=split, cover=cover, page=page, chapters=chapter_rule
+                ),
             )
         print_notes(result.session.notes)
         timeline = result.session.timeline
         typer.echo(
-            f"{result.files[0]}  {format_clock(timeline.seconds)}  {len(timeline.steps)} steps"
+            f"{result.files[0]}  {format_length(timeline.seconds)}  "
+            f"{step_count(timeline.steps)} steps"
         )
         if page:
             typer.echo(next(path for path in result.files if path.suffix == ".html"))
@@ -173,6 +185,7 @@ def build_all(
     page: Annotated[
         bool, typer.Option("--page", help="Also write a player page for each.")
     ] = False,
+    chapter_rule: ChaptersOption = "grouped",
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
@@ -185,6 +198,7 @@ def build_all(
         from guidecast.speech.voice import voice_for
         from guidecast.speech.workers import SpeechPool
 
+        check_chapter_rule(chapter_rule)
         if shipped == (folder is not None):
             raise UsageError("give a folder of routines, or --shipped (not both)")
         source = routines_dir() if shipped else folder
@@ -212,10 +226,10 @@ def build_all(
                         audio,
                         voice,
                         progress,
-                        Extras(captions=captions, page=page),
+                        Extras(captions=captions, page=page, chapters=chapter_rule),
                     )
                 print_notes(result.session.notes)
-                typer.echo(f"{result.files[0]}  {format_clock(result.session.timeline.seconds)}")
+                typer.echo(f"{result.files[0]}  {format_length(result.session.timeline.seconds)}")
         finally:
             for pool in pools.values():
                 pool.close()
@@ -230,7 +244,7 @@ def validate(routine: RoutineArg) -> None:
     with errors_as_messages():
         session = plan_routine(routine, Pacing())
         print_notes(session.timeline.notes)
-        typer.echo(f"ok  {format_clock(session.timeline.seconds)}")
+        typer.echo(f"ok  {format_length(session.timeline.seconds)}")
 
 
 @app.command()
@@ -251,24 +265,9 @@ def preview(
     with errors_as_messages():
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         session = plan_routine(routine, pacing)
+        for line in preview_lines(session):
+            typer.echo(line)
         timeline = session.timeline
-        rate_hz = timeline.sample_rate
-        typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")
-        typer.echo(f"{'start':>8} {'end':>8}  {'step':<18} heard")
-        previous = 0
-        for cue in timeline.cues:
-            if cue.start - previous >= rate_hz:  # show silences of a second or more
-                typer.echo(
-                    f"{format_clock(previous / rate_hz):>8} "
-                    f"{format_clock(cue.start / rate_hz):>8}  {'':<18} "
-                    f"(silence {format_duration((cue.start - previous) / rate_hz)})"
-                )
-            heard = f'"{cue.text}"' if cue.text else f"[{cue.sound}]"
-            typer.echo(
-                f"{format_clock(cue.start / rate_hz):>8} {format_clock(cue.end / rate_hz):>8}"
-                f"  {(cue.step or ''):<18} {cue.kind}: {heard}"
-            )
-            previous = max(previous, cue.end)
         print_notes(timeline.notes)
 
 

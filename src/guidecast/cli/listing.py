@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from guidecast.core import defaults
-from guidecast.core.durations import format_clock
+from guidecast.core.durations import format_duration, format_length, format_position
 from guidecast.routine.pacing import Pacing, pacing_from_options
 
 
@@ -48,7 +48,7 @@ def routine_lines() -> Iterator[str]:
         session = plan_routine(str(routines_dir() / f"{name}.yaml"), Pacing())
         routine = session.routine
         steps = str(len(routine.all_steps()))
-        length = format_clock(session.timeline.seconds)
+        length = format_length(session.timeline.seconds)
         rows.append((name, routine.title, length, steps, routine.source or ""))
     header = ("name", "title", "length", "steps", "source")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
@@ -79,3 +79,25 @@ def load_routine_named(routine: str) -> Any:
     from guidecast.routine.library import load_routine
 
     return load_routine(routine)
+
+
+def preview_lines(session: Any) -> Iterator[str]:
+    """The timeline as a table: start, end, step, what is heard; silences of a second or more."""
+    timeline = session.timeline
+    rate_hz = timeline.sample_rate
+    yield f"{session.routine.title}  ({format_length(timeline.seconds)})"
+    yield f"{'start':>8} {'end':>8}  {'step':<18} heard"
+    previous = 0
+    for cue in timeline.cues:
+        if cue.start - previous >= rate_hz:  # show silences of a second or more
+            yield (
+                f"{format_position(previous / rate_hz):>8} "
+                f"{format_position(cue.start / rate_hz):>8}  {'':<18} "
+                f"(silence {format_duration((cue.start - previous) / rate_hz)})"
+            )
+        heard = f'"{cue.text}"' if cue.text else f"[{cue.sound}]"
+        yield (
+            f"{format_position(cue.start / rate_hz):>8} {format_position(cue.end / rate_hz):>8}"
+            f"  {(cue.step or ''):<18} {cue.kind}: {heard}"
+        )
+        previous = max(previous, cue.end)

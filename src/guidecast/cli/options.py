@@ -37,6 +37,15 @@ ChimeOption = Annotated[
     bool | None,
     typer.Option("--chime/--no-chime", help="Chime at each step (default: as the routine says)."),
 ]
+ChaptersOption = Annotated[
+    str,
+    typer.Option(
+        "--chapters",
+        help="grouped: a chapter per step, short sides and rounds together (at least a minute "
+        "each); each: a chapter for every side and round of every step. Split tracks and the "
+        "page follow it.",
+    ),
+]
 EngineOption = Annotated[
     str | None,
     typer.Option(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -105,6 +105,9 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | No
         yield update
 
 
-def print_notes(notes: tuple[str, ...] | list[str]) -> None:
-    for note in notes:
-        typer.echo(f"warning: {note}", err=True)
+def print_notes(notes: Iterable[Any]) -> None:
+    """Warnings, one line per step and kind (timeline/notes.py); every one with --verbose."""
+    from guidecast.timeline.notes import grouped
+
+    for line in [str(note) for note in notes] if verbose else grouped(notes):
+        typer.echo(f"warning: {line}", err=True)

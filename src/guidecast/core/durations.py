@@ -174,11 +174,25 @@ def _quoted(value: object) -> str:
     return text if len(text) <= 40 else text[:40] + "..."
 
 
+# The one rule for showing a length: whole seconds, rounded UP. A countdown then reaches 0:00
+# only when the sound ends, and the time left at the very start is the length itself, so every
+# surface (build, list, validate, preview, play, the page, the cover, the manifest) agrees.
+# Positions (time since the start) round DOWN, as players show elapsed time. Times in a manifest
+# are kept to the microsecond, so a millisecond's slack keeps 4.000001 s from showing as 0:05.
+SLACK_S = 0.001
+
+
+def whole_seconds(seconds: float) -> int:
+    """A length as the whole seconds shown for it: rounded up (the one rule)."""
+    return max(0, math.ceil(seconds - SLACK_S))
+
+
 def format_duration(seconds: float) -> str:
-    """Short human form: `45s`, `2m`, `1m30s`, `1h5m`. Rounds to the second (tenths below 10 s)."""
-    if seconds < 9.95 and seconds != int(seconds):
+    """Short human form: `45s`, `2m`, `1m30s`, `1h5m`; tenths below 10 s, else whole seconds
+    by the one rule (`whole_seconds`)."""
+    if seconds < 9.95 and abs(seconds - round(seconds)) > SLACK_S:
         return f"{seconds:.1f}s"
-    whole = round(seconds)
+    whole = whole_seconds(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     parts = []
@@ -191,9 +205,17 @@ def format_duration(seconds: float) -> str:
     return "".join(parts)
 
 
-def format_clock(seconds: float) -> str:
-    """`m:ss` or `h:mm:ss`, for tables and players."""
-    whole = round(seconds)
+def format_length(seconds: float) -> str:
+    """A length as `m:ss` or `h:mm:ss`, by the one rule: the function every surface uses."""
+    return _clock(whole_seconds(seconds))
+
+
+def format_position(seconds: float) -> str:
+    """A position in the session (time since its start) as `m:ss`, rounded down."""
+    return _clock(max(0, math.floor(seconds + SLACK_S)))
+
+
+def _clock(whole: int) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -47,6 +47,10 @@ class PhraseBank:
     def number(self, n: int) -> str:
         return english_number(n)
 
+    def says(self, name: str) -> bool:
+        """False when the routine turned this sentence off (`phrases: {round: ""}`)."""
+        return bool(self.templates[name].strip())
+
     def say(self, name: str, **values: object) -> str:
         return self.templates[name].format(**values)
 

@@ -105,7 +105,7 @@ class LiveShow:
         self._visit_texts = [frozenset(visit_texts(v, bank)) for v in self.script.visits]
         self._structural = frozenset(text for text, _ in self._first)
         self._settled: str | None = None  # the session-length sentence, once settled
-        self._needs_settling = bool(routine.intro)
+        self._needs_settling = self.script.tells_length
         self._length_in_doubt = False  # --length looked out of reach with estimated lengths
         rate = voice.settings.rate or SPEECH_RATE
         self._estimate = _Lengths(

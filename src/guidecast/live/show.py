@@ -22,6 +22,8 @@ from guidecast.audio.sounds import sound_pcm
 from guidecast.core.errors import UsageError
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.timeline.layout import Cue, StepSpan, Timeline
+from guidecast.timeline.notes import Note
+from guidecast.timeline.structure import Place, places
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class Snapshot:
     @cached_property
     def step_starts(self) -> list[int]:
         return [span.start for span in self.timeline.steps]
+
+    @cached_property
+    def places(self) -> list[Place]:
+        """Each visit's "step 3 of 7, round 2 of 22" (timeline/structure.py)."""
+        return places(self.timeline.steps)
 
     @property
     def limit(self) -> int:
@@ -164,6 +171,7 @@ def timeline_from_manifest(data: Mapping[str, Any]) -> Timeline:
             step.get("round"),
             step.get("rounds"),
             step.get("side"),
+            step.get("block"),
         )
         for step in data["steps"]
     )
@@ -178,7 +186,13 @@ def timeline_from_manifest(data: Mapping[str, Any]) -> Timeline:
         )
         for cue in data["cues"]
     )
-    return Timeline(rate, int(data["samples"]), steps, cues, tuple(data.get("notes", ())))
+    return Timeline(
+        rate,
+        int(data["samples"]),
+        steps,
+        cues,
+        tuple(Note(str(text)) for text in data.get("notes", ())),
+    )
 
 
 def built_files(path: Path) -> tuple[Path, Path]:

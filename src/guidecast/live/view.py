@@ -8,7 +8,6 @@ per event instead (step started, cue spoken, pause, ...), which tests and script
 
 from __future__ import annotations
 
-import math
 import os
 import select
 import sys
@@ -17,9 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from guidecast.core.durations import format_length, format_position
 from guidecast.live.player import Event, Player
 from guidecast.live.show import Snapshot
-from guidecast.timeline.layout import StepSpan
+from guidecast.timeline.chapters import chapter_title
+from guidecast.timeline.structure import step_count
 
 KEYS_HELP = "space pause · n next · p previous · r repeat · q quit"
 
@@ -55,28 +56,18 @@ def big_text(text: str) -> list[str]:
 
 
 def clock(seconds: float, tenths: bool = False) -> str:
-    """m:ss (h:mm:ss past an hour); with tenths for event logs."""
+    """A length (time left, time played) by the one rule (core/durations.py); with tenths, a
+    position for event logs."""
     if tenths:
         whole, rest = divmod(max(0.0, seconds), 1)
-        text = _hms(int(whole))
-        return f"{text}.{min(9, int(rest * 10))}"
-    return _hms(math.ceil(max(0.0, seconds) - 1e-9))
-
-
-def _hms(whole: int) -> str:
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        return f"{format_position(whole)}.{min(9, int(rest * 10))}"
+    return format_length(seconds)
 
 
 def step_label(snap: Snapshot, index: int) -> str:
+    """`step 3 of 7, round 2 of 22: Breathe in`: the numbering every surface uses."""
     span = snap.timeline.steps[index]
-    return f"{index + 1}/{len(snap.timeline.steps)} {span.id}: {span.title}{_where(span)}"
-
-
-def _where(span: StepSpan) -> str:
-    parts = [p for p in (span.side, span.round and f"round {span.round} of {span.rounds}") if p]
-    return f" ({', '.join(parts)})" if parts else ""
+    return f"{snap.places[index]}: {span.title}"
 
 
 # -- plain lines ---------------------------------------------------------------------------
@@ -112,7 +103,7 @@ class PlainView:
                 event.position,
                 "start",
                 f"{player.show.title} ({about}{clock(timeline.seconds)}, "
-                f"{len(timeline.steps)} steps) on {self.device}, speed {player.speed:g}x; "
+                f"{step_count(timeline.steps)} steps) on {self.device}, speed {player.speed:g}x; "
                 f"first audio {event.wall - player.started:.3f} s after start",
             )
         elif kind == "step" and event.step is not None:
@@ -181,12 +172,8 @@ def screen(player: Player, width: int = 80) -> Any:
         left_label = "to the end"
     else:
         span = steps[section]
-        ids = list(dict.fromkeys(s.id for s in steps))  # the routine's steps, sides as one
-        parts = [f"STEP {ids.index(span.id) + 1} OF {len(ids)}"]
-        parts += [p.upper() for p in (span.side,) if p]
-        if span.round:
-            parts.append(f"ROUND {span.round} OF {span.rounds}")
-        label, title = "  ·  ".join(parts), span.title
+        label = "  ·  ".join(part.upper() for part in snap.places[section].parts())
+        title = span.title
         words = snap.step_words(section)
         if position < span.perform_start:
             step_left = (span.perform_end - span.perform_start) / rate
@@ -219,8 +206,7 @@ def screen(player: Player, width: int = 80) -> Any:
     session.add_row(bar, Text(f"session: {about}{clock(session_left)} left", style="bold"))
 
     if section + 1 < len(steps):
-        following = steps[section + 1]
-        upcoming = f"Next: {following.title}{_where(following)}"
+        upcoming = f"Next: {chapter_title(steps[section + 1])}"
     elif section < len(steps):
         upcoming = "Next: the end"
     else:

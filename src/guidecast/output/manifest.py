@@ -1,7 +1,9 @@
 """The manifest: a JSON description of a built session, for players, pages and tests.
 
 Format 1 (documented in docs/manifest.md): times are seconds from the start of the audio,
-rounded to the microsecond, and each spoken cue's start and end are where its speech is.
+rounded to the microsecond, and each spoken cue's start and end are where its speech is. The
+`*_shown` fields and each step's `place` are the words every other surface shows (one rule for
+a length, one numbering of steps), so a reader need not round or count for itself.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from guidecast.core.durations import format_length, format_position
 from guidecast.routine.model import Routine
 from guidecast.timeline.chapters import Chapter
 from guidecast.timeline.layout import Timeline
+from guidecast.timeline.notes import grouped
+from guidecast.timeline.structure import places, step_count
 
 MANIFEST_FORMAT = 1
 
@@ -27,6 +32,8 @@ def chapter_entries(chapters: Sequence[Chapter], rate: int) -> list[dict[str, An
             "step": c.step,
             "start_s": _seconds(c.start, rate),
             "end_s": _seconds(c.end, rate),
+            "start_shown": format_position(c.start / rate),
+            "length_shown": format_length((c.end - c.start) / rate),
         }
         for c in chapters
     ]
@@ -35,10 +42,12 @@ def chapter_entries(chapters: Sequence[Chapter], rate: int) -> list[dict[str, An
 def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any) -> dict:
     rate = timeline.sample_rate
     steps = []
-    for span in timeline.steps:
+    for span, place in zip(timeline.steps, places(timeline.steps), strict=True):
         entry: dict[str, Any] = {
             "id": span.id,
             "title": span.title,
+            "number": place.number,
+            "place": str(place),
             "start_s": _seconds(span.start, rate),
             "end_s": _seconds(span.end, rate),
             "perform_start_s": _seconds(span.perform_start, rate),
@@ -49,6 +58,8 @@ def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any
         if span.round is not None:
             entry["round"] = span.round
             entry["rounds"] = span.rounds
+        if span.block is not None:
+            entry["block"] = span.block
         steps.append(entry)
     cues = [
         {
@@ -69,11 +80,13 @@ def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any
         "source": routine.source,
         "version": routine.version,
         "duration_s": _seconds(timeline.length, rate),
+        "duration_shown": format_length(timeline.seconds),
+        "step_count": step_count(timeline.steps),
         "samples": timeline.length,
         "sample_rate": rate,
         "audio": audio_name,
         **extra,
         "steps": steps,
         "cues": cues,
-        "notes": list(timeline.notes),
+        "notes": grouped(timeline.notes),
     }

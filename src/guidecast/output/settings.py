@@ -12,6 +12,7 @@ from guidecast.core import defaults
 from guidecast.core.errors import UsageError
 from guidecast.output.encoders import FFMPEG_FORMATS, FORMATS, ffmpeg_exe
 from guidecast.output.mp3 import SAMPLE_RATES, bitrates_for
+from guidecast.timeline.chapters import GROUPED
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -33,6 +34,7 @@ class Extras:
     split: bool = False  # one audio file per chapter, and an M3U playlist
     cover: bool = True  # a PNG beside the audio, and in the MP3
     page: bool = False  # an HTML player beside the audio (page.py)
+    chapters: str = GROUPED  # the chapter rule (timeline/chapters.py): grouped or each
 
 
 def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> AudioSettings:

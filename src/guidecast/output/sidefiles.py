@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guidecast.audio.session import Session
-from guidecast.core.durations import format_clock
+from guidecast.core.durations import format_length
 from guidecast.output.captions import chapters_webvtt, lrc, srt, webvtt
 from guidecast.output.cover import cover_png
 from guidecast.output.encoders import Metadata
@@ -58,7 +58,7 @@ def cover_for(session: Session) -> bytes:
     """The cover art: PNG bytes, for a file beside the audio and for the MP3's tags."""
     routine = session.routine
     steps = [step.title for step in routine.all_steps()]
-    return cover_png(routine.title, steps, format_clock(session.timeline.seconds))
+    return cover_png(routine.title, steps, format_length(session.timeline.seconds))
 
 
 def write_cover(written: Written) -> Files:

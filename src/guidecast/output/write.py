@@ -34,7 +34,7 @@ def write_session(
     side files (SIDE_FILES) and the manifest. All files appear together, or none do."""
     extras = extras or Extras()
     routine, timeline = session.routine, session.timeline
-    chapter_list = tuple(chapters(timeline))
+    chapter_list = tuple(chapters(timeline, extras.chapters))
     targets = _targets(session, audio.format, chapter_list, extras.split)
     previous = _previous_files(out_dir / f"{routine.slug}.json")
     # Any OSError in the block becomes one line naming the file (AtomicOutputs).

@@ -298,3 +298,8 @@ def as_written(scalar: ScalarNode) -> str:
         if plain in (INT_TAG, FLOAT_TAG, BOOL_TAG):
             return f"{text!r} in quotes, which makes it text: remove the quotes"
     return repr(text)
+
+
+def empty_text(node: Node) -> bool:
+    """Whether the node is a string with nothing but spaces in it (`""`), as opposed to a null."""
+    return isinstance(node, ScalarNode) and node.tag == STR_TAG and not node.value.strip()

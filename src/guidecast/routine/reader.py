@@ -32,6 +32,7 @@ from guidecast.routine.nodes import (
     NodeReader,
     as_written,
     cut,
+    empty_text,
     yaml_int,
 )
 from guidecast.routine.yaml_safety import INT_TAG, compose, read_text
@@ -183,6 +184,10 @@ class _RoutineReader(NodeReader):
         entries = self.mapping(node, "phrases", tuple(PHRASE_FIELDS))
         phrases = {}
         for key, located in entries.items():
+            if empty_text(located.value):  # `round: ""` turns it off; a bare `round:` is an error
+                self.scalar(located.value, f"phrase {key!r}", "text")  # marks it read
+                phrases[key] = ""
+                continue
             try:
                 template = self.string(located.value, f"phrase {key!r}")
                 try:

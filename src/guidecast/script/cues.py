@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # makes PCM of exactly this length.
 SOUND_SECONDS = {"chime": 0.9, "tick": 0.04}
 
-COUNT_LEAD = 0.5  # counting starts this long into the perform time
+CUE_GAP = 0.25  # the least silence between two cues
 HALFWAY_LEAST_S = 8.0  # a shorter perform time has no middle worth announcing
 TIME_LEFT_LEAST_S = 3.0  # "30 seconds left" is not said in the first 3 s of the step
 
@@ -88,6 +88,7 @@ class CueKind:
     minimum: Minimum = _no_minimum
     structural: Texts = _none
     reported: bool = True  # a dropped cue of this kind is reported (ticks give way by design)
+    rings_on: Callable[[Visit], float] | None = None  # seconds it may sound past the perform time
 
 
 def time_left_text(bank: PhraseBank, seconds: float) -> str:
@@ -96,6 +97,10 @@ def time_left_text(bank: PhraseBank, seconds: float) -> str:
 
 
 # -- count: "one" ... "four", a number every `every` seconds (the step's own rhythm) -----------
+# The first number starts the perform time and number n comes (n - 1) * every later, so
+# `count: {to: 4, every: 1s}` over `duration: 4s` marks each of the four seconds and the breath
+# stays four seconds long. The last number's clip may ring on past the perform time into the
+# pause after it (never into the next sound): the step grows only when the numbers do not fit.
 
 
 def _count_texts(visit: Visit, bank: PhraseBank) -> list[str]:
@@ -107,14 +112,21 @@ def _count_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]
     count = visit.step.count
     if count:
         for n in range(1, count.to + 1):
-            yield Wanted(room.low + room.s(COUNT_LEAD + (n - 1) * count.every), bank.number(n))
+            yield Wanted(room.low + room.s((n - 1) * count.every), bank.number(n))
+
+
+def ring_on_seconds(visit: Visit) -> float:
+    """How far a count's last number may sound past the perform time: into the silence after
+    it, keeping the least gap before the next sound."""
+    return max(0.0, visit.pause_after - CUE_GAP)
 
 
 def _count_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
     count = visit.step.count
     if not count:
         return 0.0
-    return COUNT_LEAD + (count.to - 1) * count.every + seconds(bank.number(count.to)) + 0.5
+    last_start = (count.to - 1) * count.every
+    return last_start + max(0.0, seconds(bank.number(count.to)) - ring_on_seconds(visit))
 
 
 def _count_structural(visit: Visit, bank: PhraseBank) -> list[str]:
@@ -142,7 +154,7 @@ def _countdown_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], 
 
 
 def _next_up_texts(visit: Visit, bank: PhraseBank) -> list[str]:
-    if visit.cues.next_up and visit.next_title:
+    if visit.cues.next_up and visit.next_title and bank.says("next_up"):
         return [bank.say("next_up", title=visit.next_title)]
     return []
 
@@ -157,12 +169,16 @@ def _next_up_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wante
 # -- time_left: "Thirty seconds left.", at each mark before the end --------------------------
 
 
+def _time_left_marks(visit: Visit, bank: PhraseBank) -> tuple[float, ...]:
+    return (visit.cues.time_left or ()) if bank.says("time_left") else ()
+
+
 def _time_left_texts(visit: Visit, bank: PhraseBank) -> list[str]:
-    return [time_left_text(bank, mark) for mark in visit.cues.time_left or ()]
+    return [time_left_text(bank, mark) for mark in _time_left_marks(visit, bank)]
 
 
 def _time_left_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
-    for mark in visit.cues.time_left or ():
+    for mark in _time_left_marks(visit, bank):
         if room.s(mark) <= room.length - room.s(TIME_LEFT_LEAST_S):
             yield Wanted(room.high - room.s(mark), time_left_text(bank, mark))
 
@@ -171,11 +187,11 @@ def _time_left_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wan
 
 
 def _halfway_texts(visit: Visit, bank: PhraseBank) -> list[str]:
-    return [bank.say("halfway")] if visit.cues.halfway else []
+    return [bank.say("halfway")] if visit.cues.halfway and bank.says("halfway") else []
 
 
 def _halfway_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
-    if visit.cues.halfway and room.length >= room.s(HALFWAY_LEAST_S):
+    if _halfway_texts(visit, bank) and room.length >= room.s(HALFWAY_LEAST_S):
         yield Wanted(room.low + room.length // 2, bank.say("halfway"))
 
 
@@ -209,7 +225,14 @@ def _tick_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
 
 
 KINDS: tuple[CueKind, ...] = (
-    CueKind("count", _count_texts, _count_place, _count_minimum, _count_structural),
+    CueKind(
+        "count",
+        _count_texts,
+        _count_place,
+        _count_minimum,
+        _count_structural,
+        rings_on=ring_on_seconds,
+    ),
     CueKind("countdown", _countdown_texts, _countdown_place, _countdown_minimum),
     CueKind("next_up", _next_up_texts, _next_up_place),
     CueKind("time_left", _time_left_texts, _time_left_place),

@@ -7,7 +7,7 @@ No timing here: that is the timeline's job, once the clips' lengths are known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from guidecast.language.phrases import PhraseBank, bank_for
 from guidecast.routine.model import CueSettings, Rounds, Routine, Step
@@ -33,10 +33,16 @@ class Visit:
     rounds: int | None = None
     side: str | None = None
     next_title: str | None = None  # the next step's title, when "next up" should announce it
+    block: str | None = None  # the title of its rounds block, when the routine gives one
 
     @property
     def last_side(self) -> bool:
         return self.side is None or self.side == self.step.sides[-1]
+
+    @property
+    def pause_after(self) -> float:
+        """The silence after this visit's perform time: between sides, or after the step."""
+        return self.step.pause if self.last_side else self.step.side_pause
 
     @property
     def label(self) -> str:
@@ -65,6 +71,12 @@ class Script:
         texts += [(line.text, "the outro") for line in self.closing]
         return texts
 
+    @property
+    def tells_length(self) -> bool:
+        """Whether the intro says how long the session takes (not when turned off)."""
+        intro = any(line.kind == "intro" for line in self.opening)
+        return intro and self.phrases.says("session_length")
+
     def session_length_line(self, seconds: float) -> str:
         """The intro's sentence saying how long a session of `seconds` lasts: to the minute, or
         to ten seconds when short, as people say it."""
@@ -84,7 +96,7 @@ def make_script(routine: Routine) -> Script:
             for number in range(1, item.times + 1):
                 for position, step in enumerate(item.steps):
                     announce = item.times > 1 and position == 0
-                    visits += _visits(
+                    found = _visits(
                         routine,
                         bank,
                         step,
@@ -92,15 +104,15 @@ def make_script(routine: Routine) -> Script:
                         item.times,
                         announce,
                     )
+                    visits += [replace(visit, block=item.title) for visit in found]
         else:
             visits += _visits(routine, bank, item, None, None, False)
     visits = _with_next_titles(visits)
     opening = tuple(Line("intro", t) for t in routine.intro) + tuple(
         Line("safety", t) for t in routine.safety
     )
-    closing = tuple(Line("outro", t) for t in routine.outro) or (
-        Line("outro", bank.say("finished")),
-    )
+    finished = (Line("outro", bank.say("finished")),) if bank.says("finished") else ()
+    closing = tuple(Line("outro", t) for t in routine.outro) or finished
     return Script(opening, tuple(visits), closing, bank, routine.chime)
 
 
@@ -125,14 +137,14 @@ def _visits(
                 ),
             ),
         )
-        if announce_round
+        if announce_round and bank.says("round")
         else ()
     )
     if not step.sides:
         return [Visit(step, round_line + instruction, cues, round_number, rounds)]
     visits = []
     for index, side in enumerate(step.sides):
-        side_line = (Line("side", bank.say("side", side=side)),)
+        side_line = (Line("side", bank.say("side", side=side)),) if bank.says("side") else ()
         lead = round_line + instruction + side_line if index == 0 else side_line
         visits.append(Visit(step, lead, cues, round_number, rounds, side))
     return visits
@@ -144,14 +156,6 @@ def _with_next_titles(visits: list[Visit]) -> list[Visit]:
     for index, visit in enumerate(visits):
         following = visits[index + 1] if index + 1 < len(visits) else None
         if following is not None and visit.last_side and following.step is not visit.step:
-            visit = Visit(
-                visit.step,
-                visit.lead,
-                visit.cues,
-                visit.round,
-                visit.rounds,
-                visit.side,
-                following.step.title,
-            )
+            visit = replace(visit, next_title=following.step.title)
         result.append(visit)
     return result

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from guidecast.core.durations import MAX_SECONDS, TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
-from guidecast.script.cues import KINDS, Room, sound_samples
+from guidecast.script.cues import CUE_GAP, KINDS, Room, sound_samples
 from guidecast.script.model import Line, Script, Visit
+from guidecast.timeline.notes import Note, note_for
 from guidecast.timeline.reminders import Reminders
 
 # Gaps, in seconds. Chosen by ear: long enough to separate thoughts, short enough to flow.
@@ -31,7 +32,6 @@ BEFORE_PERFORM = 0.3
 AFTER_OPENING = 1.0
 BEFORE_CLOSING = 0.6
 TAIL = 1.5  # silence after the last word, so the ending is not abrupt
-CUE_GAP = 0.25  # the least silence between two cues inside a perform time
 MIN_PERFORM = 1.0
 MAX_SESSION_S = MAX_SECONDS  # a whole session, like any one duration, lasts at most a day
 
@@ -65,6 +65,7 @@ class StepSpan:
     round: int | None = None
     rounds: int | None = None
     side: str | None = None
+    block: str | None = None  # its rounds block's title, when the routine gives one
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Timeline:
     length: int  # samples in the whole session
     steps: tuple[StepSpan, ...]
     cues: tuple[Cue, ...]  # sorted by start; none overlap
-    notes: tuple[str, ...] = ()  # what the build should tell the user (grown steps, dropped cues)
+    notes: tuple[Note, ...] = ()  # what to tell the user (grown steps, dropped cues): notes.py
 
     @property
     def seconds(self) -> float:
@@ -200,13 +201,16 @@ class _Layout:
         return self.lengths[text]
 
     def _lines_length(self, lines: tuple[Line, ...] | list[Line]) -> int:
-        return sum(self.clip(line.text) for line in lines) + self.s(BETWEEN_LINES) * len(lines)
+        """Lines said one after another, with the gap between them (none when there are none:
+        a sentence turned off under `phrases` leaves a side with no words)."""
+        gaps = self.s(BETWEEN_LINES) * max(0, len(lines) - 1)
+        return sum(self.clip(line.text) for line in lines) + gaps
 
     def fixed_samples(self, opening: list[Line]) -> int:
         """Everything but the perform times: speech before steps, pauses, chimes, gaps."""
         total = self.s(LEAD_IN)
         if opening:
-            total += self._lines_length(opening) - self.s(BETWEEN_LINES) + self.s(AFTER_OPENING)
+            total += self._lines_length(opening) + self.s(AFTER_OPENING)
         for visit in self.script.visits:
             total += self._visit_overhead(visit)
         total += self._closing_length()
@@ -214,17 +218,17 @@ class _Layout:
 
     def _visit_overhead(self, visit: Visit) -> int:
         total = self.s(AFTER_CHIME) + sound_samples("chime", self.rate) if self.chime else 0
-        total += self._lines_length(visit.lead) - self.s(BETWEEN_LINES) + self.s(BEFORE_PERFORM)
+        total += self._lines_length(visit.lead) + self.s(BEFORE_PERFORM)
         return total + self.s(self._after(visit))
 
     def _after(self, visit: Visit) -> float:
-        return visit.step.pause if visit.last_side else visit.step.side_pause
+        return visit.pause_after
 
     def _closing_length(self) -> int:
         total = self.s(BEFORE_CLOSING)
         if self.chime:
             total += sound_samples("chime", self.rate) + self.s(AFTER_CHIME)
-        total += self._lines_length(self.script.closing) - self.s(BETWEEN_LINES)
+        total += self._lines_length(self.script.closing)
         return total + self.s(TAIL)
 
     def minimum_perform(self, visit: Visit) -> float:
@@ -239,7 +243,7 @@ class _Layout:
     def lay_out(self, opening: list[Line], perform_seconds: list[tuple[float, float]]) -> Timeline:
         cues: list[Cue] = []
         steps: list[StepSpan] = []
-        notes: list[str] = []
+        notes: list[Note] = []
         t = self.s(LEAD_IN)
         for index, line in enumerate(opening):
             if index:
@@ -251,8 +255,11 @@ class _Layout:
         for visit, (asked, given) in zip(self.script.visits, perform_seconds, strict=True):
             if given > asked + 0.001:
                 notes.append(
-                    f"{visit.label} grew from {format_duration(asked)} to "
-                    f"{format_duration(given)} to fit its count or countdown"
+                    note_for(
+                        visit,
+                        f"grew from {format_duration(asked)} to {format_duration(given)} "
+                        "to fit its count or countdown",
+                    )
                 )
             t = self._lay_out_visit(visit, t, self.s(given), cues, steps, notes)
         t += self.s(BEFORE_CLOSING)
@@ -275,7 +282,7 @@ class _Layout:
         perform: int,
         cues: list[Cue],
         steps: list[StepSpan],
-        notes: list[str],
+        notes: list[Note],
     ) -> int:
         start = t
         step_id = visit.step.id
@@ -304,11 +311,12 @@ class _Layout:
                 visit.round,
                 visit.rounds,
                 visit.side,
+                visit.block,
             )
         )
         return t
 
-    def _perform_cues(self, visit: Visit, low: int, high: int, notes: list[str]) -> list[Cue]:
+    def _perform_cues(self, visit: Visit, low: int, high: int, notes: list[Note]) -> list[Cue]:
         """The cues inside one perform time, by priority (script/cues.py), none overlapping."""
         room = Room(low, high, self.rate, self.clip)
         placer = _Placer(self.s(CUE_GAP))
@@ -324,7 +332,8 @@ class _Layout:
                     text = reminders.due()
                 length = self.clip(text) if text is not None else sound_samples(sound, self.rate)
                 cue = Cue(kind.name, wanted.start, length, text, sound, visit.step.id)
-                fits = placer.fits(cue.start, cue.length, low, high)
+                limit = high + (self.s(kind.rings_on(visit)) if kind.rings_on else 0)
+                fits = placer.fits(cue.start, cue.length, low, limit)
                 if fits:
                     placer.add(cue)
                 elif kind.reported:
@@ -333,5 +342,5 @@ class _Layout:
                     reminders.slot(fits)
         for name, count in dropped.items():
             what = name.replace("_", " ") + (f" (x{count})" if count > 1 else "")
-            notes.append(f"{visit.label}: dropped {what}: no room beside other cues")
+            notes.append(note_for(visit, f"dropped {what}: no room beside other cues", ": "))
         return placer.placed
