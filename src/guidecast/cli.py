@@ -505,6 +505,67 @@ def schema() -> None:
         typer.echo((resources.files("guidecast.routine") / "routine.schema.json").read_text())
 
 
+@app.command()
+def serve(
+    folder: Annotated[
+        Path | None, typer.Argument(help="A folder of your own routines (*.yaml) to offer too.")
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+    lan: Annotated[
+        bool,
+        typer.Option(
+            "--lan", help="Listen on the network, for a phone; the printed link has a token."
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for built sessions (default: your data folder)."),
+    ] = None,
+    jobs: Annotated[int, typer.Option(help="Sessions built at once (1 to 8).")] = 1,
+    qr: Annotated[bool, typer.Option("--qr/--no-qr", help="Print a QR code of the link.")] = True,
+) -> None:
+    """Start the web app: the library, pacing, builds and the player, in a phone's browser.
+
+    Only this computer can open it unless --lan is given.
+
+    Example: guidecast serve --lan
+    """
+    with _errors_as_messages():
+        from guidecast.serve.server import serve as run_server
+
+        run_server(folder, port, lan, out, jobs, qr, echo=lambda line: typer.echo(line))
+
+
+@app.command("log")
+def practice_log(
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the whole log as CSV.")] = False,
+) -> None:
+    """Show the practice log: sessions played in guidecast serve's player, and the streak.
+
+    Example: guidecast log --csv > practice.csv
+    """
+    with _errors_as_messages():
+        from guidecast.serve.practice import PracticeLog, streak
+
+        log = PracticeLog()
+        if as_csv:
+            typer.echo(log.csv_text(), nl=False)
+            return
+        entries = log.entries()
+        if not entries:
+            typer.echo(f"no sessions played yet ({log.path})")
+            return
+        for e in entries:
+            typer.echo(
+                f"{e.started.astimezone():%Y-%m-%d %H:%M}  {e.title:<40}  "
+                f"{format_clock(e.played_s):>7} of {format_clock(e.length_s):<7}  "
+                f"{'played to the end' if e.finished else 'stopped'}"
+                + (f"  started on the {e.first_side}" if e.first_side else "")
+            )
+        days = streak(entries)
+        typer.echo(f"streak: {days} day{'' if days == 1 else 's'} in a row")
+
+
 @cache_app.command("info")
 def cache_info() -> None:
     """Show where the speech cache is and how big it is."""
