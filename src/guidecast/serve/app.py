@@ -38,7 +38,7 @@ from guidecast.serve.jobs import Builds, Job
 from guidecast.serve.library_api import LibraryApi
 from guidecast.serve.planner import Planner, plan_view
 from guidecast.serve.practice import PracticeLog
-from guidecast.serve.security import Access, Guard
+from guidecast.serve.security import Access, BodyTooLarge, Guard
 
 STATIC = "guidecast.serve"
 PLAYER = ServedPage(script="/static/player.js", manifest="/manifest.webmanifest")
@@ -275,6 +275,9 @@ def create_app(config: Config) -> Guard:
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("Not found.\n", status_code=404)
 
+    async def too_large(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"The request is too large: {exc}.\n", status_code=413)
+
     async def guidecast_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GuidecastError)
         return error_response(exc)
@@ -317,6 +320,7 @@ def create_app(config: Config) -> Guard:
             404: not_found,
             NotFound: not_found,
             GuidecastError: guidecast_error,
+            BodyTooLarge: too_large,
         },
         lifespan=lifespan,
     )
