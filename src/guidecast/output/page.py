@@ -80,7 +80,7 @@ def _policy(template: str, served: bool = False) -> str:
             "script-src " + " ".join(hashes["script"] + own),
             "style-src " + " ".join(hashes["style"]),
             "media-src 'self' file:",
-            "img-src data:",
+            "img-src data:" + (" 'self'" if served else ""),  # served: the manifest's icon
             *(["connect-src 'self'", "manifest-src 'self'", "worker-src 'self'"] if served else []),
             "base-uri 'none'",
             "form-action 'none'",

@@ -62,7 +62,9 @@
   }
   function tick() {
     var t = audio.currentTime;
-    if (last !== null && !audio.paused && t > last && t - last < 2) heard += t - last;
+    // timeupdate comes about 4 times a second: a bigger step is a seek, not listening.
+    var most = 2 * Math.max(1, audio.playbackRate || 1);
+    if (last !== null && !audio.paused && t > last && t - last < most) heard += t - last;
     last = t;
   }
   function record(keepalive) {

@@ -8,6 +8,11 @@
   var $ = function (x) { return document.getElementById(x); };
   var routine = null, voices = [], sliders = {}, timer = null, asked = 0;
 
+  function chosenVoice() {  // "" is the routine's own voice (and Number("") would be 0)
+    var value = $("voice").value;
+    return value === "" ? null : voices[Number(value)];
+  }
+
   function mode() { return document.querySelector('input[name="mode"]:checked').value; }
 
   function choices() {
@@ -20,7 +25,7 @@
     });
     if (Number($("rate").value) !== routine.rate) c.rate = Number($("rate").value);
     if ($("chime").checked !== routine.chime) c.chime = $("chime").checked;
-    var voice = voices[Number($("voice").value)];
+    var voice = chosenVoice();
     if (voice) { c.engine = voice.engine; c.voice = voice.id; }
     var side = document.querySelector('input[name="side"]:checked');
     c.other_side_first = !!side && side.value !== "0";
@@ -140,7 +145,7 @@
   }
 
   function save() {
-    var voice = voices[Number($("voice").value)];
+    var voice = chosenVoice();
     if (voice) localStorage.setItem("guidecast-voice-" + id, voice.engine + " " + voice.id);
     else localStorage.removeItem("guidecast-voice-" + id);
     g.post(api + "/pacing", choices()).then(function () {
