@@ -10,8 +10,8 @@ import http.server
 import json
 import os
 import re
-import threading
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,7 @@ def test_pace_it_build_it_play_it_and_log_it(server: Server, phone: Any, tmp_pat
     assert "cannot be reached" in tab.page.locator("#plan-status").inner_text()
     tab.page.check("input[name=mode][value=pace]")
     tab.wait(f"Math.abs(Number(document.documentElement.dataset.planned) - {before + 4}) < 0.05")
+    tab.page.evaluate("window.scrollTo(0, 0)")
     screenshot(tab, "routine", tmp_path)
 
     tab.page.click("#make")
@@ -243,6 +244,25 @@ def test_the_same_inputs_are_served_from_the_build_before(server: Server, phone:
     tab.page.click("#make")
     tab.page.wait_for_url(re.compile(r"/s/"), timeout=30_000)
     assert not any(s.startswith("running") for s in tab.seen)  # done at once
+    tab.close()
+
+
+def test_a_loaded_session_plays_offline(server: Server, phone: Any) -> None:
+    [built] = [p for p in server.out.glob("*/*") if p.is_dir()][:1]
+    tab = Tab(phone, f"{server.base}/s/{built.parent.name}/{built.name}/")
+    tab.wait("document.documentElement.dataset.offline === 'ready'")
+    assert "plays offline too" in tab.page.locator("#wake-hint").inner_text()
+    phone.set_offline(True)
+    try:
+        tab.page.reload()
+        tab.wait("document.getElementById('audio').readyState >= 1")
+        tab.js("(document.getElementById('audio').muted = true)")
+        tab.page.click("#play")
+        tab.wait("document.getElementById('audio').currentTime > 0.3")
+        tab.page.click("#next")  # a seek: a range cut from the kept audio
+        tab.wait("document.getElementById('audio').currentTime > 2")
+    finally:
+        phone.set_offline(False)
     tab.close()
 
 

@@ -15,7 +15,7 @@
       method: "POST", credentials: "same-origin", keepalive: !!keepalive,
       headers: { "content-type": "application/json", "x-guidecast-csrf": decodeURIComponent(csrf) },
       body: JSON.stringify(body)
-    }).then(function (r) { return r.ok ? r.json() : null; });
+    }).then(function (r) { return r.ok ? r.json() : null; }, function () { return null; });
   }
   function clock(seconds) {
     var s = Math.round(seconds), m = Math.floor(s / 60), r = s % 60;
@@ -29,11 +29,16 @@
   var back = document.createElement("a");
   back.href = "/";
   back.textContent = "\u2190 Library";
+  // The player's own style sheet is hashed into its policy: style this link through the DOM.
+  back.style.display = "inline-block";
+  back.style.padding = "0.75rem 0";
+  back.style.minHeight = "48px";
+  back.style.fontWeight = "600";
   bar.appendChild(back);
   var wrap = document.querySelector(".wrap") || document.body;
   wrap.insertBefore(bar, wrap.firstChild);
   fetch("/api/sessions/" + parts[2] + "/" + parts[3], { credentials: "same-origin" })
-    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (r) { return r.ok ? r.json() : null; }, function () { return null; })
     .then(function (info) {
       if (!info || info.lengths.length < 2) return;
       var group = document.createElement("div");
