@@ -133,6 +133,15 @@ def serving(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Iterato
             process.wait()
 
 
+@contextmanager
+def serving_a_folder(tmp: Path, *args: str) -> Iterator[Server]:
+    """`guidecast serve FOLDER`, the folder holding SMALL_ROUTINE as warm.yaml."""
+    (tmp / "mine").mkdir()
+    (tmp / "mine" / "warm.yaml").write_text(SMALL_ROUTINE)
+    with serving(tmp, str(tmp / "mine"), *args) as server:
+        yield server
+
+
 def _wait_until_answering(server: Server) -> None:
     deadline = time.monotonic() + 30
     while True:

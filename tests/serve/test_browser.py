@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.serve.running import SMALL_ROUTINE, Server, serving
-from tests.test_page import CHROMIUM, CHROMIUM_ARGS, REQUIRE_BROWSER, ROOT, _missing_browser
+from tests.serve.running import SMALL_ROUTINE, Server, serving_a_folder
+from tests.test_page import ROOT, chromium
 
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = {
@@ -44,37 +44,20 @@ document.addEventListener("DOMContentLoaded", () => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve-browser")
-    (tmp / "mine").mkdir()
-    (tmp / "mine" / "warm.yaml").write_text(SMALL_ROUTINE)
-    with serving(tmp, str(tmp / "mine")) as running:
+    with serving_a_folder(tmp_path_factory.mktemp("serve-browser")) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def phone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    missing = _missing_browser()
-    if missing:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"{missing}; GUIDECAST_REQUIRE_BROWSER is set", pytrace=False)
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(
+        tmp_path_factory.mktemp("chromium-profile"),
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    ) as context:
+        yield context
 
 
 class Tab:
@@ -186,7 +169,8 @@ def test_pace_it_build_it_play_it_and_log_it(server: Server, phone: Any, tmp_pat
     tab.js("(document.getElementById('audio').muted = true)")
     tab.page.click("#play")
     tab.wait(
-        "!document.getElementById('audio').paused && document.getElementById('audio').currentTime > 0.3"
+        "!document.getElementById('audio').paused"
+        " && document.getElementById('audio').currentTime > 0.3"
     )
     tab.page.click("#next")
     tab.wait("document.getElementById('step-title').textContent === 'Warm your hands'")

@@ -10,17 +10,14 @@ from pathlib import Path
 import pytest
 
 from guidecast.serve.security import MAX_BODY
-from tests.serve.running import SMALL_ROUTINE, Server, serving
+from tests.serve.running import SMALL_ROUTINE, Server, serving, serving_a_folder
 
 PAGES = ["/", "/add", "/log", "/r/lactation-massage", "/static/app.css", "/api/routines"]
 
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("serve-local")
-    (tmp / "mine").mkdir()
-    (tmp / "mine" / "warm.yaml").write_text(SMALL_ROUTINE)
-    with serving(tmp, str(tmp / "mine")) as server:
+    with serving_a_folder(tmp_path_factory.mktemp("serve-local")) as server:
         yield server
 
 
