@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -271,8 +272,8 @@ def _missing_browser() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@contextmanager
+def chromium(profile: Path, **options: Any) -> Iterator[Any]:
     """A headless chromium with a fresh profile; skips (or fails in CI) when there is none."""
     missing = _missing_browser()
     if missing:
@@ -283,16 +284,20 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1100, "height": 760},
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **options
         )
         try:
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with chromium(
+        tmp_path_factory.mktemp("chromium-profile"), viewport={"width": 1100, "height": 760}
+    ) as context:
+        yield context
 
 
 class Player:

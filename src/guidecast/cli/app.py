@@ -20,8 +20,6 @@ from guidecast.cli.listing import (
     load_routine_named,
     plan_routine,
     preview_lines,
-    routine_lines,
-    voice_lines,
 )
 from guidecast.cli.options import (
     ChaptersOption,
@@ -318,67 +316,6 @@ def play(
             routine, pacing, device, speed, started, warn=lambda note: print_notes([note])
         )
         print_notes(player.snapshot().timeline.notes)
-
-
-@app.command()
-def voices(
-    engine: Annotated[
-        str | None, typer.Option(help="Only this speech engine (default: every installed one).")
-    ] = None,
-    language: Annotated[
-        str | None, typer.Option(help="Only voices for this language, e.g. en.")
-    ] = None,
-) -> None:
-    """List the voices of every installed speech engine: engine, id, name, languages, and
-    whether it works offline. Voices marked "needs download" are never used.
-
-    Example: guidecast voices --language en
-    """
-    with errors_as_messages():
-        for line in voice_lines(engine, language):
-            typer.echo(line)
-
-
-@app.command("list")
-def list_routines() -> None:
-    """List the shipped routines: name, title, length, steps and source article.
-
-    Example: guidecast list
-    """
-    with errors_as_messages():
-        for line in routine_lines():
-            typer.echo(line)
-
-
-@app.command()
-def schema() -> None:
-    """Print the routine format's JSON Schema (for editors and the YAML language server).
-
-    Example: guidecast schema > routine.schema.json
-    """
-    with errors_as_messages():
-        from importlib import resources
-
-        typer.echo((resources.files("guidecast.routine") / "routine.schema.json").read_text())
-
-
-@cache_app.command("info")
-def cache_info() -> None:
-    """Show where the speech cache is and how big it is."""
-    with errors_as_messages():
-        from guidecast.speech.cache import ClipCache
-
-        info = ClipCache().info()
-        typer.echo(f"{info.path}  {info.entries} clips  {info.bytes / 1e6:.1f} MB")
-
-
-@cache_app.command("clear")
-def cache_clear() -> None:
-    """Delete every cached speech clip."""
-    with errors_as_messages():
-        from guidecast.speech.cache import ClipCache
-
-        typer.echo(f"removed {ClipCache().clear()} clips")
 
 
 def main() -> None:

@@ -101,3 +101,27 @@ def preview_lines(session: Any) -> Iterator[str]:
             f"  {(cue.step or ''):<18} {cue.kind}: {heard}"
         )
         previous = max(previous, cue.end)
+
+
+def practice_lines(as_csv: bool) -> Iterator[str]:
+    """The practice log (sessions played in guidecast serve's player) and the streak; or the
+    whole log as one CSV text."""
+    from guidecast.serve.practice import PracticeLog, streak
+
+    log = PracticeLog()
+    if as_csv:
+        yield log.csv_text()
+        return
+    entries = log.entries()
+    if not entries:
+        yield f"no sessions played yet ({log.path})"
+        return
+    for e in entries:
+        yield (
+            f"{e.started.astimezone():%Y-%m-%d %H:%M}  {e.title:<40}  "
+            f"{format_position(e.played_s):>7} of {format_length(e.length_s):<7}  "
+            f"{'played to the end' if e.finished else 'stopped'}"
+            + (f"  started on the {e.first_side}" if e.first_side else "")
+        )
+    days = streak(entries)
+    yield f"streak: {days} day{'' if days == 1 else 's'} in a row"

@@ -10,6 +10,10 @@ title is escaped here, the rest is set with `textContent` by the page's script, 
 JSON has every `<`, `>` and `&` written as a `\\u` escape (no `</script` or `<!--` can appear).
 A Content-Security-Policy allows only the page's own script and style (by hash) as a second
 line of defence.
+
+`guidecast serve` serves the same page with one more script of its own origin (`ServedPage`:
+the length picker, the practice log, offline use); the policy then allows that origin's
+scripts and connections too, and nothing else.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import html
 import json
 import math
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -40,6 +45,14 @@ _JSON_ESCAPES = {
 }
 
 
+@dataclass(frozen=True)
+class ServedPage:
+    """What a page served by `guidecast serve` adds: URLs on the server's own origin."""
+
+    script: str  # a script with the app's additions to the player
+    manifest: str  # the web app manifest
+
+
 def page_name(data: dict) -> str:
     """`<name>.html` for `<name>.mp3`: the page sits beside its audio, under the same name."""
     return f"{PurePosixPath(data['audio']).stem}.html"
@@ -56,21 +69,28 @@ def _hash(code: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def _policy(template: str) -> str:
-    hashes = {kind: [] for kind in ("script", "style")}
+def _policy(template: str, served: bool = False) -> str:
+    hashes: dict[str, list[str]] = {kind: [] for kind in ("script", "style")}
     for match in _INLINE.finditer(template):
         hashes[match.group(1)].append(_hash(match.group(2)))
+    own = ["'self'"] if served else []
     return "; ".join(
         [
             "default-src 'none'",
-            "script-src " + " ".join(hashes["script"]),
+            "script-src " + " ".join(hashes["script"] + own),
             "style-src " + " ".join(hashes["style"]),
             "media-src 'self' file:",
-            "img-src data:",
+            "img-src data:" + (" 'self'" if served else ""),  # served: the manifest's icon
+            *(["connect-src 'self'", "manifest-src 'self'", "worker-src 'self'"] if served else []),
             "base-uri 'none'",
             "form-action 'none'",
         ]
     )
+
+
+def page_policy(served: bool = False) -> str:
+    """The page's Content-Security-Policy (a server sends it as a header too)."""
+    return _policy(_template(), served)
 
 
 def _template() -> str:
@@ -125,16 +145,26 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def page_html(data: dict) -> str:
+def page_html(data: dict, served: ServedPage | None = None) -> str:
     """The whole page for a manifest, as one string."""
     check_manifest(data)
     template = _template()
     fields = {
         "TITLE": html.escape(data["title"]),
         "AUDIO_SRC": html.escape(quote(data["audio"], safe="")),
-        "CSP": html.escape(_policy(template), quote=False),  # no " in it: ' can stay
+        "CSP": html.escape(_policy(template, served is not None), quote=False),  # no " in it
         "DATA": script_json(data),
+        "HEAD": "",
+        "APP": "",
     }
+    if served is not None:
+        # use-credentials: the manifest is fetched without cookies otherwise, and a server
+        # started with --lan refuses a request without its token cookie.
+        fields["HEAD"] = (
+            f'\n<link rel="manifest" href="{html.escape(served.manifest)}" '
+            'crossorigin="use-credentials">'
+        )
+        fields["APP"] = f'\n<script src="{html.escape(served.script)}" defer></script>'
     # One pass: text filled in is never searched again for {{FIELDS}}.
     return _FIELD.sub(lambda m: fields[m.group(1)], template)
 
