@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.output.test_page import ROOT, chromium
 from tests.serve.running import SMALL_ROUTINE, Server, serving_a_folder
-from tests.test_page import ROOT, chromium
 
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = {
