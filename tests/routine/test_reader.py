@@ -37,9 +37,9 @@ def test_a_misspelt_engine_gets_a_suggestion() -> None:
     assert "unknown speech engine 'hibary' (did you mean 'hibari'?)" in str(caught.value)
 
 
-def test_a_pause_of_zero_means_no_pause() -> None:
-    step = parse_routine(routine(step=", pause: 0"), "r.yaml").all_steps()[0]
-    assert step.pause == 0.0
+def test_a_step_without_a_pause_has_none() -> None:
+    step = parse_routine(routine(), "r.yaml").all_steps()[0]
+    assert (step.pause, step.side_pause) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("version", ["0x2", "0b10", "010"])

@@ -96,6 +96,9 @@ def _parse_text(text: str) -> float:
         raise DurationSyntaxError(f"expected {EXPECTED}, got an empty string")
     if text.startswith("-"):
         raise DurationSyntaxError("a duration must be more than zero")
+    hint = _number_form_hint(text)
+    if hint:
+        raise DurationSyntaxError(f"{_quoted(text)} is not {EXPECTED}: {hint}")
     total = 0.0
     position = 0
     units_seen: list[str] = []
@@ -117,6 +120,37 @@ def _parse_text(text: str) -> float:
         total += float(number) * scale
         position = match.end()
     return total
+
+
+# Numbers that YAML 1.1 (and some people) write in other ways: a clock time, which reads as
+# minutes:seconds or hours:minutes, and hexadecimal, octal, binary or grouped digits.
+_CLOCK = re.compile(r"(\d+):(\d+)(?::(\d+))?")
+_CODED = re.compile(r"[-+]?0[xob][0-9a-f_]*")
+_GROUPED = re.compile(r"[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?")
+
+
+def _number_form_hint(text: str) -> str | None:
+    """How to write `text` as a duration, when it is a number in a form durations do not take."""
+    clock = _CLOCK.fullmatch(text)
+    if clock:
+        numbers = [int(part) for part in clock.groups() if part is not None]
+        if len(numbers) == 3:
+            return f"write {_parts(numbers, 'hms')} (hours, minutes and seconds)"
+        return (
+            f"write {_parts(numbers, 'ms')} (minutes and seconds) "
+            f"or {_parts(numbers, 'hm')} (hours and minutes)"
+        )
+    if _CODED.fullmatch(text):
+        return "write the number in decimal digits, such as 30 or 30s"
+    if _GROUPED.fullmatch(text):
+        return f"write the number without '_', such as {text.replace('_', '')}"
+    return None
+
+
+def _parts(numbers: list[int], units: str) -> str:
+    """`[1, 30]`, "ms" -> "1m30s"; parts of zero left out, unless all are."""
+    text = "".join(f"{n}{unit}" for n, unit in zip(numbers, units, strict=True) if n)
+    return text or f"0{units[-1]}"
 
 
 def _checked(seconds: float, original: object) -> float:

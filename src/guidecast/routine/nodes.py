@@ -4,7 +4,7 @@ read through `NodeReader`.
 """
 
 import math
-import unicodedata
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -25,12 +25,13 @@ from guidecast.routine.yaml_safety import (
     COLLECTION_TAGS,
     FLOAT_TAG,
     INT_TAG,
-    MAX_NODES,
     NULL_TAG,
     PLAIN_TAGS,
     STR_TAG,
     PlainLoader,
+    character_kind,
     problem_at,
+    refused_character,
 )
 
 MAX_UTTERANCE_CHARS = 600  # about 100 words: longer lines make slow, unpaced speech
@@ -60,7 +61,6 @@ class NodeReader:
     def __init__(self, name: str) -> None:
         self.name = name
         self.problems: list[Problem] = []
-        self._visited = 0
 
     def fail(self, node: Node, message: str) -> InvalidValue:
         self.problems.append(problem_at(self.name, node.start_mark, message))
@@ -71,18 +71,6 @@ class NodeReader:
             raise RoutineError(list(dict.fromkeys(self.problems)))  # once per aliased value
 
     def _visit(self, node: Node) -> None:
-        self._visited += 1
-        if self._visited > MAX_NODES:
-            self.problems.append(
-                Problem(
-                    self.name,
-                    node.start_mark.line + 1,
-                    1,
-                    f"document expands to more than {MAX_NODES:,} values "
-                    "(aliases nested too deep?)",
-                )
-            )
-            raise RoutineError(self.problems)
         if node.tag not in PLAIN_TAGS | COLLECTION_TAGS:
             raise self.fail(node, f"unsupported tag {cut(node.tag, 80)!r}: use plain values")
 
@@ -178,11 +166,14 @@ class NodeReader:
         return tuple(lines)
 
     def _check_characters(self, node: ScalarNode, what: str, text: str) -> None:
-        for ch in text:
-            if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
-                raise self.fail(
-                    node, f"{what} contains the control character U+{ord(ch):04X}; remove it"
-                )
+        refused = refused_character(text)
+        if refused is not None:
+            char, stray_joiner = refused
+            where = " that joins no letters or emoji" if stray_joiner else ""
+            raise self.fail(
+                node,
+                f"{what} contains the {character_kind(char)} U+{ord(char):04X}{where}; remove it",
+            )
 
     def integer(self, node: Node, what: str, low: int, high: int) -> int:
         scalar = self.scalar(node, what, f"a whole number from {low} to {high}")
@@ -190,6 +181,12 @@ class NodeReader:
             raise self.fail(
                 node,
                 f"{what} must be a whole number from {low} to {high}, got {as_written(scalar)}",
+            )
+        if not written_in_decimal(scalar):
+            raise self.fail(
+                node,
+                f"{what} must be a whole number from {low} to {high} in decimal digits, "
+                f"got {as_written(scalar)}",
             )
         value = yaml_int(scalar)
         if value is None or not low <= value <= high:
@@ -202,6 +199,12 @@ class NodeReader:
         if scalar.tag not in (INT_TAG, FLOAT_TAG):
             raise self.fail(
                 node, f"{what} must be a number from {low:g} to {high:g}, got {as_written(scalar)}"
+            )
+        if not written_in_decimal(scalar):
+            raise self.fail(
+                node,
+                f"{what} must be a number from {low:g} to {high:g} in decimal digits, "
+                f"got {as_written(scalar)}",
             )
         value = float(yaml.SafeLoader("").construct_yaml_float(scalar))
         if math.isnan(value) or not low <= value <= high:
@@ -218,30 +221,23 @@ class NodeReader:
 
     def _duration_value(self, node: Node, what: str) -> object:
         scalar = self.scalar(node, what, "a duration such as 45s or 2 min")
-        if scalar.tag == INT_TAG:
-            value = yaml_int(scalar)
-            if value is None:
-                raise self.fail(node, f"{what}: {cut(scalar.value)} is longer than 24 hours")
-            return value
-        if scalar.tag == FLOAT_TAG:
-            return float(yaml.SafeLoader("").construct_yaml_float(scalar))
         if scalar.tag == NULL_TAG:
             raise self.fail(node, f"{what} is empty: expected a duration such as 45s or 2 min")
-        return scalar.value
+        if scalar.tag not in (INT_TAG, FLOAT_TAG) or not written_in_decimal(scalar):
+            # Text, or a number YAML 1.1 reads in its own way (1:30 as 90, 0x1e as 30):
+            # parsed as written, so it is refused with a word on how to write it.
+            return scalar.value
+        if scalar.tag == FLOAT_TAG:
+            return float(yaml.SafeLoader("").construct_yaml_float(scalar))
+        value = yaml_int(scalar)
+        if value is None:
+            raise self.fail(node, f"{what}: {cut(scalar.value)} is longer than 24 hours")
+        return value
 
     def duration(self, node: Node, what: str) -> float:
+        """A duration: more than zero (a pause of 0 too: leaving it out means no pause)."""
         try:
             return parse_duration(self._duration_value(node, what))
-        except DurationSyntaxError as err:
-            raise self.fail(node, f"{what}: {err}") from None
-
-    def pause(self, node: Node, what: str) -> float:
-        """A pause: a duration, or 0 for none."""
-        value = self._duration_value(node, what)
-        if value == 0:
-            return 0.0
-        try:
-            return parse_duration(value)
         except DurationSyntaxError as err:
             raise self.fail(node, f"{what}: {err}") from None
 
@@ -252,10 +248,29 @@ class NodeReader:
             raise self.fail(node, f"{what}: {err}") from None
 
 
+# Numbers as people write them. YAML 1.1 also reads 0x1e, 0b11, 1_000, 1:30 (base 60) and 017
+# (octal: 15) as numbers: a routine takes none of those as a number, so no value is silently
+# another one. Leading zeros are decimal, as written (017 is 17), as in YAML 1.2.
+_DECIMAL_INT = re.compile(r"[-+]?[0-9]+")
+_DECIMAL_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+    r"|\.(?:nan|NaN|NAN)"
+)
+
+
+def written_in_decimal(scalar: ScalarNode) -> bool:
+    """Whether a YAML number is written in decimal digits (YAML 1.1 has other forms)."""
+    pattern = _DECIMAL_INT if scalar.tag == INT_TAG else _DECIMAL_FLOAT
+    return pattern.fullmatch(scalar.value) is not None
+
+
 def yaml_int(scalar: ScalarNode) -> int | None:
-    """A YAML integer's value; None when it has more digits than Python converts (4,300)."""
+    """A decimal integer's value, as written; None when it has more digits than Python
+    converts (4,300) or is not written in decimal digits."""
+    if not _DECIMAL_INT.fullmatch(scalar.value):
+        return None
     try:
-        return int(yaml.SafeLoader("").construct_yaml_int(scalar))
+        return int(scalar.value)
     except ValueError:
         return None
 

@@ -319,7 +319,7 @@ class _RoutineReader(NodeReader):
         duration = self.field(
             entries, "duration", lambda n: self.time_range(n, f"{what} duration"), None
         )
-        pause = self.field(entries, "pause", lambda n: self.pause(n, f"{what} pause"), 0.0)
+        pause = self.field(entries, "pause", lambda n: self.duration(n, f"{what} pause"), 0.0)
         sides, side_pause = self.field(entries, "sides", lambda n: self._sides(n, what), ((), 0.0))
         cues = self.field(entries, "cues", lambda n: self._cues(n, f"{what} cues"), CueSettings())
         count = self.field(entries, "count", lambda n: self._count(n, what), None)
@@ -360,7 +360,7 @@ class _RoutineReader(NodeReader):
             if "names" not in entries:
                 raise InvalidValue()
             pause = self.field(
-                entries, "pause", lambda n: self.pause(n, f"{what} sides pause"), 0.0
+                entries, "pause", lambda n: self.duration(n, f"{what} sides pause"), 0.0
             )
             names_node = entries["names"].value
         items = self.sequence(names_node, f"{what} sides")

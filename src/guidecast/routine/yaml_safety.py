@@ -8,12 +8,16 @@ import unicodedata
 from pathlib import Path
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
 
 from guidecast.core.errors import Problem, RoutineError
 
 MAX_FILE_BYTES = 1024 * 1024  # a routine is a few KB; anything near this is not one
-MAX_NODES = 20_000  # after alias expansion: stops "billion laughs" documents
+# Values that aliases (*name) may add to a document, beyond the values written out: stops
+# "billion laughs" documents. Only what aliases add counts: 2,000 steps written out are about
+# 100,000 values, and bounded by the file's size. A 2,000-step routine that reuses a cue
+# mapping of ten values in every step adds 20,000.
+MAX_ALIAS_VALUES = 100_000
 MAX_DEPTH = 50  # lists and mappings inside each other; a routine needs about eight
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -75,10 +79,10 @@ def read_text(path: Path, name: str, what: str = "a routine file") -> str:
                 )
             ]
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise RoutineError(
-            [Problem(name, 1, 1, "file is UTF-16 text: expected UTF-8; save the file as UTF-8")]
-        )
+    encoding = _wide_encoding(data)
+    if encoding:
+        message = f"file is {encoding} text: expected UTF-8; save the file as UTF-8"
+        raise RoutineError([Problem(name, 1, 1, message)])
     if b"\0" in data:
         line, column = _position(data, data.index(b"\0"))
         raise RoutineError(
@@ -98,6 +102,22 @@ def read_text(path: Path, name: str, what: str = "a routine file") -> str:
                 )
             ]
         ) from None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """ "UTF-32" or "UTF-16" for text in those encodings (with a byte order mark, or text that
+    starts with an ASCII character, as YAML does), else None."""
+    if data.startswith((b"\xff\xfe\0\0", b"\0\0\xfe\xff")):
+        return "UTF-32"  # before UTF-16: its little-endian mark starts the same
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4].ljust(4, b"\x01")  # a file shorter than four bytes: no NUL added
+    zeros = [byte == 0 for byte in head]
+    if zeros in ([False, True, True, True], [True, True, True, False]):
+        return "UTF-32"
+    if zeros in ([False, True, False, True], [True, False, True, False]):
+        return "UTF-16"
+    return None
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -125,20 +145,13 @@ def compose(text: str, name: str) -> Node | None:
     """The YAML node tree (safe: tags are only looked at, never constructed)."""
     if _FAST_LOADER is not None and "\t" not in text:
         try:
-            _check_depth(text, name, _FAST_LOADER)
-            root = yaml.compose(text, Loader=_FAST_LOADER)
+            _check_structure(text, name, _FAST_LOADER)
+            return yaml.compose(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
             pass  # described below, in the pure-Python parser's words
-        else:
-            if root is not None:
-                _check_expansion(root, name)
-            return root
     try:
-        _check_depth(text, name)  # before composing: the composer recurses once per level
-        root = yaml.compose(text, Loader=PlainLoader)
-        if root is not None:
-            _check_expansion(root, name)
-        return root
+        _check_structure(text, name)  # before composing: the composer recurses once per level
+        return yaml.compose(text, Loader=PlainLoader)
     except yaml.MarkedYAMLError as err:
         raise RoutineError([_yaml_problem(err, name)]) from None
     except yaml.reader.ReaderError as err:  # a character YAML does not allow anywhere
@@ -147,80 +160,67 @@ def compose(text: str, name: str) -> Node | None:
         raise RoutineError([Problem(name, 1, 1, f"not valid YAML: {err}")]) from None
 
 
-def _check_depth(text: str, name: str, loader: type | None = None) -> None:
-    """Refuse lists and mappings nested deeper than any routine needs (`[[[[...`)."""
-    loader = loader or PlainLoader
-    depth = 0
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise RoutineError(
-                    [
-                        problem_at(
-                            name,
-                            mark,
-                            f"lists and mappings nested more than {MAX_DEPTH} levels deep; "
-                            "a routine needs fewer than ten",
-                        )
-                    ]
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+_OPEN = -1  # an anchor whose list or mapping has not ended yet
 
 
-def _check_expansion(root: Node, name: str) -> None:
-    """Refuse aliases that expand to a huge document ("billion laughs") or contain themselves.
+def _check_structure(text: str, name: str, loader: type | None = None) -> None:
+    """Refuse what would make composing or reading a document explode, from its parse events
+    (nothing is built yet): lists and mappings nested deeper than any routine needs
+    (`[[[[...`), aliases (*name) that add more than `MAX_ALIAS_VALUES` values to it
+    ("billion laughs"), and aliases inside the value they name (a value containing itself).
 
-    Counts each node once per place it appears, as a reader would see the document, without
-    expanding anything: sizes are added up from the bottom, each shared node sized once.
+    Only what aliases add is counted, at each alias: the size of the value it repeats.
     """
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in sizes:
+    sizes: dict[str, int] = {}  # anchor -> values in its value, once complete
+    open_sizes: list[int] = []  # values so far in each list or mapping not yet ended
+    open_anchors: list[str | None] = []
+    added = 0
+    for event in yaml.parse(text, Loader=loader or PlainLoader):
+        size = 0  # values this event completes
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_sizes) >= MAX_DEPTH:
+                raise _problem_at(
+                    name,
+                    event.start_mark,
+                    f"lists and mappings nested more than {MAX_DEPTH} levels deep; "
+                    "a routine needs fewer than ten",
+                )
+            open_sizes.append(1)
+            open_anchors.append(event.anchor)
+            if event.anchor is not None:
+                sizes[event.anchor] = _OPEN
             continue
-        children: list[Node] = []
-        if isinstance(node, SequenceNode):
-            children = list(node.value)
-        elif isinstance(node, MappingNode):
-            children = [n for pair in node.value for n in pair]
-        if not children_done:
-            open_nodes.add(id(node))
-            stack.append((node, True))
-            for child in children:
-                if id(child) in open_nodes:
-                    mark = child.start_mark
-                    raise RoutineError(
-                        [
-                            problem_at(
-                                name,
-                                mark,
-                                "this value contains itself through an alias (*name); "
-                                "expected plain values",
-                            )
-                        ]
-                    )
-                if id(child) not in sizes:
-                    stack.append((child, False))
-            continue
-        open_nodes.discard(id(node))
-        sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-        if sizes[id(node)] > MAX_NODES:
-            mark = node.start_mark
-            raise RoutineError(
-                [
-                    problem_at(
-                        name,
-                        mark,
-                        f"aliases (*name) expand this value to more than {MAX_NODES:,} values; "
-                        "expected a routine of plain values",
-                    )
-                ]
-            )
+        if isinstance(event, yaml.CollectionEndEvent):
+            size = open_sizes.pop()
+            anchor = open_anchors.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            size = sizes.get(event.anchor, 0)  # an unknown one: the composer says so
+            if size == _OPEN:
+                raise _problem_at(
+                    name,
+                    event.start_mark,
+                    "this value contains itself through an alias (*name); expected plain values",
+                )
+            added += size
+            if added > MAX_ALIAS_VALUES:
+                raise _problem_at(
+                    name,
+                    event.start_mark,
+                    f"aliases (*name) add more than {MAX_ALIAS_VALUES:,} values to this "
+                    "routine; write the values out, or repeat fewer of them",
+                )
+        if open_sizes:
+            open_sizes[-1] += size
+
+
+def _problem_at(name: str, mark: yaml.Mark, message: str) -> RoutineError:
+    return RoutineError([problem_at(name, mark, message)])
 
 
 def _reader_problem(err: yaml.reader.ReaderError, text: str, name: str) -> Problem:
@@ -228,12 +228,82 @@ def _reader_problem(err: yaml.reader.ReaderError, text: str, name: str) -> Probl
     line = text.count("\n", 0, position) + 1
     column = position - (text.rfind("\n", 0, position) + 1) + 1
     if isinstance(err.character, int):
-        char = chr(err.character)
-        what = "the control character" if unicodedata.category(char) == "Cc" else "the character"
-        message = f"{what} U+{err.character:04X} is not allowed in YAML; remove it"
+        kind = character_kind(chr(err.character))
+        message = f"the {kind} U+{err.character:04X} is not allowed in YAML; remove it"
     else:
         message = f"not valid YAML: {err.reason}"
     return Problem(name, line, column, message)
+
+
+_KINDS = {
+    "Cc": "control character",
+    "Cf": "format character",
+    "Cs": "surrogate",
+    "Co": "private-use character",
+}
+
+
+_REFUSED = ("Cc", "Cf", "Cs", "Co")
+_JOINERS = ("\u200c", "\u200d")  # zero width non-joiner and joiner
+_TAGS = range(0xE0020, 0xE007F)  # tag characters, ended by U+E007F (cancel tag)
+_BLACK_FLAG = "\U0001f3f4"  # the base of the flag emoji written with tags (England's)
+_CANCEL_TAG = "\U000e007f"
+
+
+def refused_character(text: str) -> tuple[str, bool] | None:
+    """The first character of `text` that is not text, and whether it is a joiner that joins
+    nothing; None when every character is text.
+
+    Control characters, surrogates, private-use characters and invisible format characters
+    are not text (tabs and line breaks are). But a joiner between two letters or emoji is:
+    emoji sequences (a woman feeding a baby is U+1F469 U+200D U+1F37C) and scripts such as
+    Persian, Hindi and Sinhala need them. So are the tags of a subdivision flag.
+    """
+    index = 0
+    while index < len(text):
+        char = text[index]
+        index += 1
+        if char in "\n\t" or unicodedata.category(char) not in _REFUSED:
+            continue
+        if char in _JOINERS:
+            if 1 < index < len(text) and _joins(text[index - 2]) and _joins(text[index]):
+                continue
+            return char, True
+        end = _flag_end(text, index - 1)
+        if end is None:
+            return char, False
+        index = end
+    return None
+
+
+def _joins(char: str) -> bool:
+    """Whether a joiner next to `char` can be part of a word or an emoji."""
+    category = unicodedata.category(char)
+    return category[0] in "LM" or category in ("So", "Sk")
+
+
+def _flag_end(text: str, start: int) -> int | None:
+    """Where the tags of a flag (U+1F3F4, tags, U+E007F) that start at `start` end; None when
+    text[start] does not start them."""
+    if start == 0 or text[start - 1] != _BLACK_FLAG:
+        return None
+    end = start
+    while end < len(text) and ord(text[end]) in _TAGS:
+        end += 1
+    if end == start or end == len(text) or text[end] != _CANCEL_TAG:
+        return None
+    return end + 1
+
+
+def character_kind(char: str) -> str:
+    """What kind of character `char` is, in words, for a message that refuses it."""
+    kind = _KINDS.get(unicodedata.category(char))
+    if kind:
+        return kind
+    code = ord(char)
+    if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+        return "noncharacter"
+    return "character"
 
 
 def problem_at(name: str, mark: yaml.Mark, message: str) -> Problem:
