@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -205,9 +206,9 @@ RESERVED |= {f"lpt{i}" for i in range(1, 10)}
         ("C:\\Windows\\System32", "c-windows-system32"),
         ("\\\\server\\share", "server-share"),
         ("~/.ssh/id_rsa", "ssh-id-rsa"),
-        ("/", "routine"),
-        ("..", "routine"),
-        (".", "routine"),
+        ("/", "routine-8a5edab2"),
+        ("..", "routine-5ec1f7e7"),
+        (".", "routine-cdb4ee2a"),
         # Windows device names get a suffix, whatever their case or punctuation
         ("CON", "con-routine"),
         ("con", "con-routine"),
@@ -217,18 +218,24 @@ RESERVED |= {f"lpt{i}" for i in range(1, 10)}
         ("LPT9", "lpt9-routine"),
         ("com10", "com10"),
         ("CON.txt", "con-txt"),
-        # non-ASCII: accents dropped, compatibility forms unfolded, other scripts fall back
+        # Latin letters: accents dropped, compatibility forms unfolded
         ("Massage für Mütter", "massage-fur-mutter"),
         ("Café crème", "cafe-creme"),
         ("ﬁve ﬂowers", "five-flowers"),
         ("①②③", "123"),
-        ("日本語のマッサージ", "routine"),
-        ("Массаж", "routine"),
-        # nothing left: the fallback
-        ("", "routine"),
-        ("   ", "routine"),
-        ("!!!", "routine"),
-        ("-", "routine"),
+        # other scripts and emoji: transliterated, with a hash of the title
+        ("日本語のマッサージ", "ribenyunomatsaji-9ad2b694"),
+        ("Массаж", "massazh-63f4e707"),
+        ("Μασάζ", "masaz-a038e6d0"),
+        ("تدليك الثدي", "tdlyk-lthdy-ca94ea31"),
+        ("Straße", "strasse-58a3778c"),
+        ("Feeding \U0001f469\u200d\U0001f37c", "feeding-woman-baby-bottle-836c7ccb"),
+        # nothing left to spell: the fallback, with the hash
+        ("", "routine-e3b0c442"),
+        ("   ", "routine-0aad7da7"),
+        ("!!!", "routine-e84c538e"),
+        ("-", "routine-3973e022"),
+        ("★☆", "routine-ee9983f5"),
     ],
     ids=repr,
 )
@@ -251,8 +258,31 @@ def test_slugify_long_titles(title: str, slug: str) -> None:
 
 
 def test_slugify_fallback() -> None:
-    assert slugify("???", fallback="session") == "session"
-    assert slugify("Массаж", fallback="massage") == "massage"
+    assert slugify("???", fallback="session") == "session-a03b221c"
+    assert slugify("Массаж", fallback="massage") == "massazh-63f4e707"  # spelled: no fallback
+
+
+DISTINCT_TITLES = [
+    *("Массаж груди", "Массаж спины", "Масаж", "Μασάζ στήθους", "Μασάζ πλάτης"),
+    *("تدليك الثدي", "تدليك الظهر", "עיסוי", "マッサージ", "授乳のあとに", "授乳の前に"),
+    *("妈妈", "麻麻", "按摩", "मालिश", "ម៉ាស្សា", "마사지", "ნიღაბი"),
+    *("★", "☆", "★☆", "→", "!!!", "???", "\U0001f476", "\U0001f469\u200d\U0001f37c"),
+    *("Massage \U0001f476", "Massage \U0001f469", "Straße", "Strasse"),
+]
+
+
+def test_different_titles_never_share_a_file_name() -> None:
+    slugs = [slugify(title) for title in DISTINCT_TITLES]
+    assert len(set(slugs)) == len(slugs), sorted(slugs)
+    for slug in slugs:
+        assert SLUG.match(slug) and len(slug) <= MAX_SLUG and slug not in RESERVED, slug
+
+
+def test_a_title_always_gets_the_same_name() -> None:
+    # NFC and NFD spellings of one title are one title.
+    assert slugify("Μασάζ") == slugify(unicodedata.normalize("NFD", "Μασάζ"))
+    assert slugify("Массаж груди " * 10) == slugify("Массаж груди " * 10)
+    assert len(slugify("Массаж груди " * 10)) <= MAX_SLUG
 
 
 @pytest.mark.parametrize(
