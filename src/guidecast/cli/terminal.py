@@ -1,17 +1,18 @@
 """What the commands show on a terminal: one-line errors with exit codes (never a traceback
-unless --verbose), warnings, a progress bar."""
+unless --verbose), warnings, a progress bar; a quiet stop when the reader of the output goes."""
 
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import typer
 
-from guidecast.core import interrupts
-from guidecast.core.errors import GuidecastError, RoutineError, full_traceback
+from guidecast.core import interrupts, streams
+from guidecast.core.errors import GuidecastError, GuidecastWarning, RoutineError, full_traceback
 
 verbose = False  # set by the --verbose option
 
@@ -24,9 +25,19 @@ def fail(message: str, code: int, located: bool = False) -> None:
 
 @contextmanager
 def errors_as_messages() -> Iterator[None]:
-    """Turn the project's errors into one-line messages and exit codes; never a traceback."""
+    """Turn the project's errors into one-line messages and exit codes; never a traceback.
+
+    Also: a bad environment variable stops the command before any work, warnings are printed
+    as `warning:` lines, and a reader that goes away (`guidecast list | head -1`) ends the
+    command quietly, as Unix tools do."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", GuidecastWarning)  # each is made only once
+            warnings.showwarning = _show_warning
+            from guidecast.speech.workers import check_environment
+
+            check_environment()
+            yield
     except GuidecastError as err:
         if verbose:
             typer.echo(full_traceback(err), err=True, nl=False)
@@ -35,10 +46,36 @@ def errors_as_messages() -> Iterator[None]:
         fail(interrupts.message(err), interrupts.exit_code(err))
     except (typer.Exit, typer.Abort):
         raise
+    except BrokenPipeError as err:
+        if not streams.stdout_reader_gone():
+            _internal_error(err)
+        streams.silence_stdout()
+        raise typer.Exit(streams.EXIT_READER_GONE) from None
     except Exception as err:  # a bug: say so plainly, details on request
-        if verbose:
-            typer.echo(full_traceback(err), err=True, nl=False)
-        fail(f"internal error: {type(err).__name__}: {err} (run with --verbose for details)", 1)
+        _internal_error(err)
+
+
+def _internal_error(err: Exception) -> None:
+    if verbose:
+        typer.echo(full_traceback(err), err=True, nl=False)
+    fail(f"internal error: {type(err).__name__}: {err} (run with --verbose for details)", 1)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    if issubclass(category, GuidecastWarning):
+        print_notes([str(message)])
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
 
 
 @contextmanager

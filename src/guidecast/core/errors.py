@@ -69,6 +69,11 @@ class OutputError(GuidecastError):
     """The output folder or a file in it cannot be written."""
 
 
+class GuidecastWarning(UserWarning):
+    """Something the user should know that does not stop the work (a cache that cannot be
+    written): `warnings.warn` it, and the command line prints it as one `warning:` line."""
+
+
 def full_traceback(err: BaseException) -> str:
     """The traceback of `err` and of every exception that led to it, for `--verbose`.
 

@@ -14,10 +14,13 @@ import os
 import shutil
 import struct
 import tempfile
+import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from guidecast.core.errors import GuidecastWarning
 from guidecast.core.interrupts import signals_deferred
 from guidecast.speech.engine import SpeechClip, SpeechRequest
 
@@ -64,9 +67,33 @@ class CacheInfo:
     bytes: int
 
 
+_warned: set[Path] = set()  # cache folders already warned about, once per run
+_warned_lock = threading.Lock()
+
+
 class ClipCache:
+    """Clips on disk. A cache that cannot be written (a full disk, a read-only folder, a file
+    in the way) only costs speed: the first failed write warns once, naming the folder, and
+    the cache stops writing; what it can read it still gives."""
+
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or default_cache_dir()
+        self.writable = True
+
+    def _cannot_write(self, err: OSError) -> None:
+        self.writable = False
+        with _warned_lock:
+            if self.root in _warned:
+                return
+            _warned.add(self.root)
+        reason = err.strerror or str(err)
+        warnings.warn(
+            GuidecastWarning(
+                f"cannot write the speech cache {self.root}: {reason}; going on without it "
+                "(speech not cached is made again next time)"
+            ),
+            stacklevel=3,
+        )
 
     def key(self, engine: str, engine_version: str, request: SpeechRequest, rate: int) -> str:
         material = {
@@ -110,6 +137,8 @@ class ClipCache:
         to the sample (espeak-ng's clips can differ by a few milliseconds from run to run).
         A cache that cannot be written only costs speed: the clip given is returned.
         """
+        if not self.writable:
+            return clip
         path = self._path(key)
         digest = _digest(clip.sample_rate, clip.samples, clip.pcm)
         header = _HEADER.pack(MAGIC, clip.sample_rate, clip.samples, digest)
@@ -130,8 +159,8 @@ class ClipCache:
                     except OSError:  # no hard links on this file system
                         os.replace(tmp, path)
                         return clip
-        except OSError:
-            pass
+        except OSError as err:
+            self._cannot_write(err)
         return clip
 
     def get_blob(self, key: str) -> bytes | None:
@@ -150,14 +179,18 @@ class ClipCache:
 
     def put_blob(self, key: str, payload: bytes) -> None:
         """Store derived data atomically; a cache that cannot be written only costs speed."""
+        if not self.writable:
+            return
         path = self.root / key[:2] / f"{key}.blob"
-        with contextlib.suppress(OSError):
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with _temporary(path.parent, ".blob") as (fd, tmp):
                 with os.fdopen(fd, "wb") as out:
                     out.write(hashlib.sha256(BLOB_MAGIC + payload).digest())
                     out.write(payload)
                 os.replace(tmp, path)
+        except OSError as err:
+            self._cannot_write(err)
 
     def info(self) -> CacheInfo:
         entries = 0

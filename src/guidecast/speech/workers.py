@@ -9,6 +9,7 @@ Workers start lazily, so a build whose clips are all cached starts none.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import sys
 import time
@@ -19,7 +20,13 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from guidecast.core.defaults import ENGINE, ENGINE_NAMES, SAMPLE_RATE, unknown_engine
-from guidecast.core.errors import EngineNotInstalledError, GuidecastError, SpeechError
+from guidecast.core.errors import (
+    EngineNotInstalledError,
+    GuidecastError,
+    SpeechError,
+    UsageError,
+    VoiceNotFoundError,
+)
 from guidecast.core.processes import WorkerProcess, default_workers, ignore_sigint
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 from guidecast.speech.engines.neural import install_hint, missing_modules
@@ -31,11 +38,32 @@ ENGINES = {  # each name of core.defaults.ENGINE_NAMES, and its class
 }
 assert tuple(ENGINES) == ENGINE_NAMES  # one list of names: core/defaults.py
 START_TIMEOUT_S = 30.0
+TIMEOUT_VARIABLE = "GUIDECAST_SPEECH_TIMEOUT"
+DEFAULT_TIMEOUT_S = 30.0
+MAX_TIMEOUT_S = 24 * 3600.0  # a clip is a sentence: a day is no limit, yet a finite one
 
 
 def request_timeout() -> float:
-    """Seconds one clip may take before its worker is deemed hung."""
-    return float(os.environ.get("GUIDECAST_SPEECH_TIMEOUT", "30"))
+    """Seconds one clip may take before its worker is deemed hung: GUIDECAST_SPEECH_TIMEOUT,
+    else 30. A value that is not a number of seconds is a `UsageError` naming the variable."""
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT_S:  # NaN too
+        raise UsageError(
+            f"{TIMEOUT_VARIABLE} must be a number of seconds more than 0 and at most "
+            f"{MAX_TIMEOUT_S:g} (such as {DEFAULT_TIMEOUT_S:g}), got {text[:40]!r}"
+        )
+    return seconds
+
+
+def check_environment() -> None:
+    """Refuse a bad value in an environment variable guidecast reads, before any work."""
+    request_timeout()
 
 
 def engine_class(engine: str) -> Any:
@@ -280,6 +308,8 @@ class SpeechPool:
                         self._retry_or_fail(worker, job, queue, "crashed")
                         continue
                     if status != "ok":
+                        if isinstance(result, VoiceNotFoundError):
+                            raise result  # the voice's fault, not this text's: no label
                         raise type(result)(f"{job.label}: {result}")
                     on_clip(job.index, result)
                 now = time.monotonic()
