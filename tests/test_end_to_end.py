@@ -189,8 +189,8 @@ def test_a_voice_that_does_not_exist_is_named_with_close_matches(tmp_path: Path)
     )
     result = run_guidecast("build", str(routine), "-o", str(tmp_path / "out"))
     assert result.returncode == 2
-    assert result.stderr == (
-        "guidecast: voice 'en-uss' does not exist in espeak-ng; close matches: gmw/en-us, "
-        "gmw/en-us-nyc, eu (guidecast voices lists all)\n"
+    assert result.stderr == (  # at the voice's id in the file
+        f"{routine}:3:13: voice 'en-uss' does not exist in espeak-ng; close matches: "
+        "gmw/en-us, gmw/en-us-nyc, eu (guidecast voices lists all)\n"
     )
     assert not (tmp_path / "out").exists()

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guidecast.audio.session import Session, level_session
+from guidecast.core.errors import VoiceNotFoundError
 from guidecast.output.settings import AudioSettings, Extras, Progress, audio_settings
 from guidecast.output.write import write_session
 from guidecast.routine.model import Routine
-from guidecast.routine.pacing import Pacing
+from guidecast.routine.pacing import Pacing, voice_error_at_origin
 from guidecast.script.model import make_script
 from guidecast.speech.voice import Voice, voice_for
 from guidecast.timeline.layout import build_timeline
@@ -48,7 +49,10 @@ def plan(
         if progress:
             progress("speech", done, total)
 
-    clips = voice.clips(script.fixed_texts(), speech_progress)
+    try:
+        clips = voice.clips(script.fixed_texts(), speech_progress)
+    except VoiceNotFoundError as err:  # said where the voice was asked for
+        raise voice_error_at_origin(err, routine, pacing) from None
     rate = voice.sample_rate
     lengths = {text: clip.samples for text, clip in clips.items()}
 

@@ -502,8 +502,8 @@ CASES = [
             f"  - {{id: s{i}, title: S, say: Go., duration: 13h, ticks: 240}}\n" for i in range(2)
         ),
         [
-            "guidecast: this session would last more than 24h, the most a session may last: "
-            "shorten its steps, or use a lower --pace or a --length"
+            f"{F}:4:5: this session would last 26h10s, more than 24h, the most a session may "
+            "last: shorten its steps (step 's0' takes 13h of it)"
         ],
         id="session-over-24h",
     ),

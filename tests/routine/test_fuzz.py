@@ -292,7 +292,7 @@ class Maker:
                 "title": self.text,
                 "say": self.words,
                 "duration": self.duration,
-                "pause": lambda: self.pick([0, self.duration()], ["0", -1]),
+                "pause": lambda: self.pick([self.duration()], [0, "0", "0s", -1]),
                 "sides": lambda: (
                     self.sides()
                     if self.chance(0.5)
@@ -533,3 +533,120 @@ def test_validate_answers_ok_or_problems(tmp_path: Path, seed: int) -> None:
         assert result.stderr
         for line in result.stderr.splitlines():
             assert line.startswith((f"{path}:", "guidecast: ")), line
+
+
+# --- command-line options and environment variables -------------------------------------------
+
+OPTIONS = {
+    "--pace": ["1", "0.5", "3", "1.5", "3.01", "0.49", "0", "-1", "nan", "inf", "1e9", "abc", ""],
+    "--length": ["10m", "45", "5-7 min", "0", "1:30", "0x1e", "25h", "24h", "abc", "", "½ min"],
+    "--set": ["a=2m", "a=1:30", "a=0", "a=25h", "a=", "=2m", "zz=1m", "a", "b=5-7 min", "a=0x1e"],
+    "--rate": ["160", "80", "400", "79", "401", "abc", "1e3", "-5", ""],
+    "--engine": ["pyttsx3", "espeak", "os:system", "", "PYTTSX3", "pyttsx3 "],
+    "--chime": [None],
+    "--no-chime": [None],
+}
+PACING_FILES = [
+    "pace: 2\n", "pace: 9\n", "length: 10m\n", "length: 1:30\n", "pace: 1\nlength: 1m\n",
+    "steps: {a: 2m}\n", "steps: {nope: 2m}\n", "steps: [a]\n", "rate: 0xa0\n", "chime: maybe\n",
+    "", "- a\n", "pace: 0x2\n", "steps: {a: 0}\n", "\ufeffpace: 1.5\n", "pace: [1]\n",
+]  # fmt: skip
+TIMEOUTS = ["", "30", " 2.5 ", "abc", "0", "-1", "nan", "inf", "1e999", "30s", "½", "0x10"]
+ROUTINE_FOR_OPTIONS = (
+    "guidecast: 1\ntitle: Options\nsteps:\n"
+    "  - {id: a, title: A, say: Go., duration: 5-10s}\n"
+    "  - {id: b, title: B, say: Go on., duration: 1m, sides: [l, r]}\n"
+)
+BAD_TIMEOUT = "guidecast: GUIDECAST_SPEECH_TIMEOUT must be a number of seconds"
+
+
+def _command_line(make: Maker, folder: Path) -> tuple[list[str], dict[str, str]]:
+    """A random `preview` command line for a routine of steps a and b, and an environment."""
+    args = ["preview", str(folder / "routine.yaml")]
+    for option in make.r.sample(sorted(OPTIONS), make.r.randint(0, 4)):
+        value = make.r.choice(OPTIONS[option])
+        args += [option] if value is None else [option, value]
+    if make.chance(0.3):
+        (folder / "pacing.yaml").write_text(make.r.choice(PACING_FILES), encoding="utf-8")
+        args += ["--pacing", str(folder / "pacing.yaml")]
+    env = {"GUIDECAST_SPEECH_TIMEOUT": make.r.choice(TIMEOUTS)} if make.chance(0.5) else {}
+    return args, env
+
+
+@fuzz(150)
+@given(seed=seeds)
+def test_options_and_environment_answer_ok_or_one_line_each(tmp_path: Path, seed: int) -> None:
+    make = Maker(seed)
+    text = ROUTINE_FOR_OPTIONS if make.chance(0.7) else make.dump(make.document())
+    (tmp_path / "routine.yaml").write_text(text, encoding="utf-8")
+    args, env = _command_line(make, tmp_path)
+    with mock.patch.object(Voice, "clips", FakeVoice.clips):  # no speech
+        result = CliRunner().invoke(app, args, env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.exit_code in (0, 2), (args, env, result.output)
+    if "Usage:" in result.stderr:  # click's own refusal of a value it cannot parse
+        assert "Error" in result.stderr and result.exit_code == 2
+        return
+    timeout = env.get("GUIDECAST_SPEECH_TIMEOUT", "").strip()
+    if timeout and timeout not in ("30", "2.5"):  # refused before anything else is looked at
+        assert result.stderr.startswith(BAD_TIMEOUT), (args, env, result.stderr)
+    if result.exit_code == 0:
+        assert "   start      end  step" in result.stdout
+        return
+    for line in result.stderr.splitlines():
+        assert line.startswith(("guidecast: ", f"{tmp_path}/", "warning: ")), line
+        assert "internal error" not in line, line
+
+
+AUDIO_OPTIONS = {
+    "--bitrate": ["64", "8", "160", "7", "abc", "-64", "0"],
+    "--sample-rate": ["22050", "44100", "8000", "7999", "48001", "11025", "abc"],
+    "--format": ["mp3", "wav", "MP3", "ogg", "aiff", "", "../mp3"],
+    "--loudness": ["-16", "off", "OFF", "-70", "0", "nan", "-inf", "abc", ""],
+}
+
+
+@fuzz(60)
+@given(seed=seeds)
+def test_audio_options_are_checked_before_any_work(tmp_path: Path, seed: int) -> None:
+    """Every audio option value is taken or refused in one line; the build itself is not run
+    (each accepted set of options reaches it and stops there)."""
+    make = Maker(seed)
+    (tmp_path / "routine.yaml").write_text(ROUTINE_FOR_OPTIONS, encoding="utf-8")
+    args = ["build", str(tmp_path / "routine.yaml"), "-o", str(tmp_path / "out")]
+    for option in make.r.sample(sorted(AUDIO_OPTIONS), make.r.randint(1, 4)):
+        args += [option, make.r.choice(AUDIO_OPTIONS[option])]
+
+    def reached(*_: Any, **__: Any) -> None:
+        raise GuidecastError("reached the build")
+
+    with mock.patch("guidecast.build.build", reached):
+        result = CliRunner().invoke(app, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    if result.exit_code == 1:
+        assert result.stderr == "guidecast: reached the build\n"
+    elif "Usage:" not in result.stderr:
+        assert result.exit_code == 2 and result.stderr.startswith("guidecast: --"), result.stderr
+        assert len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@fuzz(40)
+@given(seed=seeds)
+def test_cache_folders_of_any_shape_are_answered(tmp_path: Path, seed: int) -> None:
+    """`guidecast cache info` with GUIDECAST_CACHE_DIR a file, a path through a file, a
+    missing folder, an odd name: an answer, never an internal error."""
+    make = Maker(seed)
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "folder" / "ab").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "folder" / "ab" / "x.clip").write_bytes(b"junk")
+    name = make.r.choice(
+        ["a-file", "a-file/cache", "missing/deeper", "folder", "caché ✿", "folder/ab/x.clip"]
+    )
+    result = CliRunner().invoke(
+        app, ["cache", "info"], env={"GUIDECAST_CACHE_DIR": str(tmp_path / name)}
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(str(tmp_path / name))

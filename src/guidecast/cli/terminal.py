@@ -1,5 +1,5 @@
 """What the commands show on a terminal: one-line errors with exit codes (never a traceback
-unless --verbose), warnings, a progress bar."""
+unless --verbose), warnings, a progress bar; a quiet stop when the reader of the output goes."""
 
 from __future__ import annotations
 

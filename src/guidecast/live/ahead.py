@@ -30,12 +30,13 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from guidecast.audio.render import render_range
 from guidecast.core.defaults import SPEECH_RATE
-from guidecast.core.errors import UsageError
+from guidecast.core.errors import UsageError, VoiceNotFoundError
 from guidecast.live.leveled import Leveled, Recent, kept
-from guidecast.live.show import Snapshot, render_range
+from guidecast.live.show import Snapshot
 from guidecast.routine.model import Routine
-from guidecast.routine.pacing import Pacing
+from guidecast.routine.pacing import Pacing, voice_error_at_origin
 from guidecast.script.cues import structural_texts, visit_texts
 from guidecast.script.model import Script, make_script
 from guidecast.speech.engine import SpeechClip
@@ -231,6 +232,8 @@ class LiveShow:
         except _Stopped:
             pass
         except BaseException as err:
+            if isinstance(err, VoiceNotFoundError):  # said where it was asked for, as in build
+                err = voice_error_at_origin(err, self.routine, self.pacing)
             self.error = err
             with self._lock:
                 self._changed.notify_all()
@@ -325,7 +328,7 @@ class LiveShow:
     # -- sound -----------------------------------------------------------------------------
 
     def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
-        return render_range(snap, self.clips, start, count)
+        return render_range(snap.timeline, snap.cue_starts, self.clips, start, count)
 
 
 def _unfitted(pacing: Pacing) -> Pacing:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from guidecast.core.defaults import ENGINE
 from guidecast.core.durations import TimeRange
+from guidecast.core.errors import Problem
 
 FORMAT_VERSION = 1
 MIN_RATE, MAX_RATE = 80, 400  # words per minute: slower drags, faster is hard to follow
@@ -92,6 +93,8 @@ class Step:
     count: Count | None = None
     ticks: float | None = None  # metronome ticks per minute during the perform time
     line: int = 0  # where the step starts in its file, for messages
+    # The same place with its file and column, for a message about the whole step.
+    place: Problem | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class Routine:
     chime: bool = True
     cues: CueSettings = field(default_factory=CueSettings)
     phrases: dict[str, str] = field(default_factory=dict)
+    # Where some values were written, for problems found after reading ("voice.id",
+    # "voice.engine", "language"); the message of each is empty.
+    places: dict[str, Problem] = field(default_factory=dict, compare=False, repr=False)
 
     def all_steps(self) -> list[Step]:
         """Every step once, in file order, with the steps inside rounds blocks."""

@@ -61,10 +61,15 @@ class NodeReader:
     def __init__(self, name: str) -> None:
         self.name = name
         self.problems: list[Problem] = []
+        self.places: dict[str, Problem] = {}  # where some values were, for later problems
 
     def fail(self, node: Node, message: str) -> InvalidValue:
         self.problems.append(problem_at(self.name, node.start_mark, message))
         return InvalidValue()
+
+    def place(self, node: Node) -> Problem:
+        """Where `node` is, as a problem without a message yet."""
+        return problem_at(self.name, node.start_mark, "")
 
     def raise_if_any(self) -> None:
         if self.problems:

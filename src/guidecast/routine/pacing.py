@@ -17,9 +17,15 @@ from guidecast.core.durations import (
     parse_duration,
     parse_time_range,
 )
-from guidecast.core.errors import Problem, RoutineError, UsageError
+from guidecast.core.errors import (
+    GuidecastError,
+    Problem,
+    RoutineError,
+    UsageError,
+    VoiceNotFoundError,
+)
 from guidecast.core.spelling import did_you_mean
-from guidecast.routine.model import MAX_RATE, MIN_RATE
+from guidecast.routine.model import MAX_RATE, MIN_RATE, Routine, VoiceSettings
 from guidecast.routine.nodes import InvalidValue, NodeReader
 from guidecast.routine.yaml_safety import compose, read_text
 
@@ -38,6 +44,9 @@ class Pacing:
     # Where each step id in `times` was written ("file:line:col" or "--set ..."), so a step the
     # routine does not have is reported at its place.
     places: dict[str, Problem] = field(default_factory=dict, compare=False, repr=False)
+    # Where pace, rate, chime and engine were set: a place in a pacing file, or the option
+    # ("--pace 3", line 0), for a problem they cause later (a session over 24 hours).
+    origins: dict[str, Problem] = field(default_factory=dict, compare=False, repr=False)
 
 
 def pacing_from_options(
@@ -51,13 +60,16 @@ def pacing_from_options(
 ) -> Pacing:
     """The pacing the user asked for: the pacing file if any, then each option over it."""
     base = read_pacing_file(file) if file is not None else Pacing()
+    origins = dict(base.origins)
     if engine is not None:
         base = replace(base, engine=_check_engine(engine))
+        origins["engine"] = _option(f"--engine {engine}")
     if pace is not None and length is not None:
         raise UsageError("use --pace or --length, not both")
     if pace is not None:
         _check_pace(pace)
         base = replace(base, pace=pace, length=None)  # the option replaces the file's choice
+        origins["pace"] = _option(f"--pace {pace:g}")
     if length is not None:
         try:
             base = replace(base, length=parse_duration(length), pace=1.0)
@@ -73,16 +85,48 @@ def pacing_from_options(
             times[step] = parse_time_range(value.strip())
         except DurationSyntaxError as err:
             raise UsageError(f"--set {item!r}: {err}") from None
-        places[step] = Problem(f"--set {item}", 0, 0, "")
+        places[step] = _option(f"--set {item}")
     if rate is not None:
         if not MIN_RATE <= rate <= MAX_RATE:
             raise UsageError(
                 f"--rate must be from {MIN_RATE} to {MAX_RATE} words per minute, got {rate}"
             )
         base = replace(base, rate=rate)
+        origins["rate"] = _option(f"--rate {rate}")
     if chime is not None:
         base = replace(base, chime=chime)
-    return replace(base, times=times, places=places)
+        origins["chime"] = _option("--chime" if chime else "--no-chime")
+    return replace(base, times=times, places=places, origins=origins)
+
+
+def _option(text: str) -> Problem:
+    """An option as the place of a setting (line 0: not in a file)."""
+    return Problem(text, 0, 0, "")
+
+
+def problem_at_origin(place: Problem | None, message: str) -> GuidecastError:
+    """`message` at a place: a file's line and column (exit 2), or an option named first."""
+    if place is None:
+        return UsageError(message)
+    if place.line:
+        return RoutineError([replace(place, message=message)])
+    return UsageError(f"{place.file}: {message}")
+
+
+def voice_error_at_origin(
+    err: VoiceNotFoundError, routine: Routine, pacing: Pacing
+) -> GuidecastError:
+    """A voice that does not exist, said where it was asked for: the routine's voice `id`;
+    else, a language no voice of the engine speaks, at `--engine` or the routine's `language`
+    (or its voice `engine`)."""
+    settings = routine.voice.merged(VoiceSettings(engine=pacing.engine, rate=pacing.rate))
+    if settings.id is not None:
+        place = routine.places.get("voice.id")
+    else:
+        place = pacing.origins.get("engine") or routine.places.get(
+            "language", routine.places.get("voice.engine")
+        )
+    return problem_at_origin(place, str(err))
 
 
 def _check_engine(engine: str) -> str:
@@ -160,6 +204,9 @@ class _PacingReader(NodeReader):
             ),
             chime=self.field(top, "chime", lambda n: self.boolean(n, "chime"), None),
             places=places,
+            origins={
+                key: self.place(top[key].value) for key in ("pace", "rate", "chime") if key in top
+            },
         )
         self.raise_if_any()
         return pacing

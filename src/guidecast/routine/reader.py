@@ -97,6 +97,7 @@ class _RoutineReader(NodeReader):
             self.raise_if_any()
             raise
         self.field(top, "guidecast", self._format_version, FORMAT_VERSION)
+        self.places.update({k: self.place(top[k].value) for k in ("language",) if k in top})
         title = self.field(top, "title", lambda n: self.string(n, "title"), "")
         steps = self.field(top, "steps", self._steps, ())
         routine = Routine(
@@ -117,6 +118,7 @@ class _RoutineReader(NodeReader):
             chime=self.field(top, "chime", lambda n: self.boolean(n, "chime"), True),
             cues=self.field(top, "cues", lambda n: self._cues(n, "cues"), CueSettings()),
             phrases=self.field(top, "phrases", self._phrases, {}),
+            places=self.places,
         )
         self.raise_if_any()
         return routine
@@ -159,6 +161,7 @@ class _RoutineReader(NodeReader):
 
     def _voice(self, node: Node) -> VoiceSettings:
         entries = self.mapping(node, "voice", VOICE_KEYS)
+        self.places.update({f"voice.{key}": self.place(e.value) for key, e in entries.items()})
         return VoiceSettings(
             engine=self.field(entries, "engine", self._engine, None),
             id=self.field(entries, "id", lambda n: self.string(n, "voice id"), None),
@@ -345,6 +348,7 @@ class _RoutineReader(NodeReader):
             count=count,
             ticks=ticks,
             line=node.start_mark.line + 1,
+            place=self.place(node),
         )
 
     def _step_id(self, node: Node) -> str:

@@ -16,11 +16,12 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from guidecast.core.durations import MAX_SECONDS, TimeRange, format_duration
+from guidecast.core.durations import TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
 from guidecast.script.cues import CUE_GAP, KINDS, Room, sound_samples
 from guidecast.script.model import Line, Script, Visit
+from guidecast.timeline.limits import MAX_SESSION_S, session_too_long
 from guidecast.timeline.notes import Note, note_for
 from guidecast.timeline.reminders import Reminders
 
@@ -33,7 +34,6 @@ AFTER_OPENING = 1.0
 BEFORE_CLOSING = 0.6
 TAIL = 1.5  # silence after the last word, so the ending is not abrupt
 MIN_PERFORM = 1.0
-MAX_SESSION_S = MAX_SECONDS  # a whole session, like any one duration, lasts at most a day
 
 
 @dataclass(frozen=True)
@@ -175,11 +175,13 @@ def build_timeline(
     fixed = layout.fixed_samples(opening)
     seconds = perform_times(script, pacing, fixed, sample_rate, minimums)
     # Checked before any cue is made: 2,000 day-long steps of ticks would be a billion cues.
-    if fixed / sample_rate + sum(given for _, given in seconds) > MAX_SESSION_S:
-        raise UsageError(
-            f"this session would last more than {format_duration(MAX_SESSION_S)}, the most "
-            "a session may last: shorten its steps, or use a lower --pace or a --length"
-        )
+    total = fixed / sample_rate + sum(given for _, given in seconds)
+    if total > MAX_SESSION_S:
+        plain = _Layout(script, Pacing(), lengths, sample_rate).fixed_samples(opening)
+        plain_times = perform_times(script, Pacing(), plain, sample_rate, minimums)
+        as_written = plain / sample_rate + sum(given for _, given in plain_times)
+        given_times = [given for _, given in seconds]
+        raise session_too_long(script, pacing, total, given_times, as_written)
     return layout.lay_out(opening, seconds)
 
 
