@@ -95,6 +95,7 @@ def silent_frame(sample_rate: int, kbps: int) -> bytes:
 
 SPLICE_MIN_SECONDS = 2.0  # silences at least this long are written as ready-made silent frames
 SPLICE_MARGIN_FRAMES = 2  # frames of silence encoded on each side of a sound, at least
+SILENT_BLOCK_FRAMES = 2048  # silent frames written at a time: 430 kB at 64 kbps, 47 s
 
 
 class Mp3Stream:
@@ -195,13 +196,19 @@ class Mp3Stream:
     def _write_silent_frames(self, count: int) -> None:
         if count <= 0:
             return
-        data = self._silent_frame * count
         if self._skip or self._partial:  # never after a flush, which ends on a whole frame
             raise AudioError("silent frames would split an MP3 frame (this is a bug)")
-        self.out.write(data)
-        self.bytes += len(data)
-        self.frames += count
-        self.spliced += count
+        # In blocks of a fixed size: a 24-hour silence is 3.4 million frames, and one bytes
+        # object of them all took 684 MB.
+        block = self._silent_frame * SILENT_BLOCK_FRAMES
+        while count > 0:
+            n = min(count, SILENT_BLOCK_FRAMES)
+            data = block if n == SILENT_BLOCK_FRAMES else block[: n * len(self._silent_frame)]
+            self.out.write(data)
+            self.bytes += len(data)
+            self.frames += n
+            self.spliced += n
+            count -= n
 
     def _settle_silence(self, at_end: bool = False) -> None:
         """Write the pending silence: encoded when short, spliced in when long."""
