@@ -55,6 +55,9 @@ class AudioSettings:
     quality: int = DEFAULT_QUALITY
     format: str = "mp3"
     loudness: Loudness = field(default_factory=Loudness)
+    # MP3: long silences at the lowest bitrate. Not the default: Chromium seeks such a file
+    # by its Xing table and lands minutes off (docs/bench.md, scripts/seek_check.py).
+    vbr_silence: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,15 @@ class BuildResult:
     files: list[Path]
 
 
-def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> AudioSettings:
+def audio_settings(
+    sample_rate: int, bitrate: int, fmt: str, loudness: str, vbr_silence: bool = False
+) -> AudioSettings:
     """Audio settings from option values, checked before any work is done."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if vbr_silence and fmt != "mp3":
+        raise UsageError(f"--vbr-silence is for MP3 files, not --format {fmt}")
     if fmt in FFMPEG_FORMATS:
         ffmpeg_exe(fmt)  # a missing extra is reported now, not after the speech
     if fmt == "mp3" and sample_rate not in SAMPLE_RATES:
@@ -131,7 +138,7 @@ def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> A
                 f"got {loudness!r}"
             )
         level_to = Loudness(target=target)
-    return AudioSettings(sample_rate, bitrate, DEFAULT_QUALITY, fmt, level_to)
+    return AudioSettings(sample_rate, bitrate, DEFAULT_QUALITY, fmt, level_to, vbr_silence)
 
 
 def voice_for(routine: Routine, pacing: Pacing, sample_rate: int, **kwargs: object) -> Voice:
@@ -276,6 +283,11 @@ def write_session(
             targets[0].name,
             audio_format=ext,
             bitrate_kbps=audio.bitrate if ext != "wav" else None,
+            **(
+                {"bitrate_mode": "vbr-silence" if audio.vbr_silence else "cbr"}
+                if ext == "mp3"
+                else {}
+            ),
             loudness_lufs=None if session.loudness is None else round(session.loudness, 2),
             files=[{"path": path, "role": role} for path, role in written],
             chapters=chapter_entries(chapter_list, rate),
@@ -309,6 +321,7 @@ def _encode(
                     audio.bitrate,
                     audio.quality,
                     target.end - target.start,
+                    audio.vbr_silence,
                     target.meta,
                     outputs.scratch(),
                 )
