@@ -38,7 +38,8 @@ from guidecast.live.show import Snapshot, render_range
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing
 from guidecast.script.model import Script, make_script
-from guidecast.speech.engine import SpeechClip
+from guidecast.speech.cache import ClipCache
+from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.speech.engines.espeak import DEFAULT_RATE
 from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.voice import Voice
@@ -205,9 +206,10 @@ class LiveShow:
     # -- making the speech -----------------------------------------------------------------
 
     def start(self) -> None:
-        """Take every cached clip now (fast), then speak the rest in the background."""
+        """Take every cached clip's length now (fast: headers only), then read the cached
+        clips and speak the rest in the background."""
         self._version = self._engine().version()
-        missing = self._from_cache(self._first + self._later)
+        missing = self._from_cache(self._first + self._later, lengths_only=True)
         if self._needs_settling and not (self._structural - self._lengths.keys()):
             self._settle(cached_only=True)
         self._publish()
@@ -225,6 +227,7 @@ class LiveShow:
     def _run(self) -> None:
         try:
             self._level_ahead()
+            self._secure()
             self._speak(self._first)
             if self._needs_settling and self._settled is None:
                 self._settle(cached_only=False)
@@ -246,29 +249,52 @@ class LiveShow:
             if isinstance(clip, _Leveled):
                 clip.pcm  # noqa: B018 - computes and keeps the leveled PCM
 
+    def _secure(self) -> None:
+        """Read every clip known by its length alone into the spool, in order of need: then
+        a `guidecast cache clear` during the session takes nothing away from it."""
+        with self._lock:
+            clips = list(self.clips.values())  # in the order they were taken: of need
+        for clip in clips:
+            if self._stop:
+                raise _Stopped
+            if isinstance(clip, _Leveled):
+                clip.secure()
+
     def _key(self, text: str) -> str:
         voice = self.voice
         return voice.cache.key(voice.engine, self._version, voice.request(text), self.sample_rate)
 
-    def _add(self, text: str, clip: SpeechClip) -> None:
+    def _add(self, text: str, clip: SpeechClip | _Stored) -> None:
         # Kept on disk, like a build's clips (speech/spool.py): an 8-hour session's clips are
         # hundreds of MB. Leveled on first use: taking 200 cached clips stays instant.
         if self.voice.spool is None:
             with contextlib.suppress(OSError):  # no temporary file at all: memory it is
                 self.voice.spool = ClipSpool(self.voice.cache.root)
         spool = self.voice.spool
-        leveled = _Leveled(_kept(clip, spool.add) if spool else clip, self._recent)
+        if isinstance(clip, _Stored):
+            clip.spool = spool
+            kept: SpeechClip | SpooledClip | _Stored = clip
+        else:
+            kept = _kept(clip, spool.add) if spool else clip
+        leveled = _Leveled(kept, self._recent)
         with self._lock:
             self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples
 
-    def _from_cache(self, texts: Texts) -> Texts:
-        """Take what the cache has; return what it lacks."""
+    def _from_cache(self, texts: Texts, lengths_only: bool = False) -> Texts:
+        """Take what the cache has (with `lengths_only`, its length now and its audio when
+        first needed); return what it lacks."""
         missing = []
+        cache = self.voice.cache
         for text, label in texts:
             if text in self.clips:
                 continue
-            clip = self.voice.cache.get(self._key(text))
+            key = self._key(text)
+            if lengths_only:
+                samples = cache.samples(key)
+                clip = None if samples is None else _Stored(cache, key, samples, self.sample_rate)
+            else:
+                clip = cache.get(key)  # type: ignore[assignment]
             if clip is None:
                 missing.append((text, label))
             else:
@@ -310,7 +336,7 @@ class LiveShow:
                 break
             said = text
             if cached_only:
-                if self._from_cache([(text, "the intro")]):
+                if self._from_cache([(text, "the intro")], lengths_only=True):
                     return  # not cached: settle it in the background instead
             else:
                 self._speak([(text, "the intro")])
@@ -388,12 +414,19 @@ class _Leveled:
         self.samples = clip.samples
         self.sample_rate = clip.sample_rate
 
+    def secure(self) -> None:
+        with self._lock:
+            if isinstance(self._clip, _Stored):
+                self._clip = self._clip.secured()
+
     @property
     def pcm(self) -> bytes:
         pcm = self._recent.get(self)
         if pcm is not None:
             return pcm
         with self._lock:
+            if isinstance(self._clip, _Stored):
+                self._clip = self._clip.secured()
             if self._leveled:
                 pcm = self._clip.pcm
             else:
@@ -403,6 +436,29 @@ class _Leveled:
                 self._leveled, pcm = True, leveled.pcm
         self._recent.put(self, pcm)
         return pcm
+
+
+class _Stored:
+    """A clip in the cache known by its length alone (`ClipCache.samples`), read when first
+    needed (`secured`): into the spool, or kept in memory if there is none."""
+
+    __slots__ = ("_cache", "_key", "sample_rate", "samples", "spool")
+
+    def __init__(self, cache: ClipCache, key: str, samples: int, sample_rate: int) -> None:
+        self._cache = cache
+        self._key = key
+        self.samples = samples
+        self.sample_rate = sample_rate
+        self.spool: ClipSpool | None = None
+
+    def secured(self) -> SpooledClip | SpeechClip:
+        clip = self._cache.get(self._key)
+        if clip is None or clip.samples != self.samples:
+            # Removed or damaged since its header was read (a `cache clear` in the first
+            # seconds of a session): the timeline has its length, so it plays as silence
+            # rather than stopping the session.
+            clip = SpeechClip(bytes(SAMPLE_WIDTH * self.samples), self.sample_rate)
+        return _kept(clip, self.spool.add) if self.spool else clip
 
 
 def _kept(clip: SpeechClip, spool: Callable[[SpeechClip], SpooledClip]) -> SpooledClip | SpeechClip:
