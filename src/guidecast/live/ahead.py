@@ -27,19 +27,17 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from guidecast.audio.loudness import level_live
 from guidecast.build import session_length_line
 from guidecast.core.errors import UsageError
+from guidecast.live.clips import Leveled, Recent, Stored, kept
 from guidecast.live.show import Snapshot, render_range
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing
 from guidecast.script.model import Script, make_script
-from guidecast.speech.cache import ClipCache
-from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
+from guidecast.speech.engine import SpeechClip
 from guidecast.speech.engines.espeak import DEFAULT_RATE
 from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.voice import Voice
@@ -91,7 +89,7 @@ class LiveShow:
         self.published: list[Snapshot] = []  # every snapshot, for tests (kept when `record`)
         self.record = False
         self._lengths: dict[str, int] = {}
-        self._recent = _Recent()
+        self._recent = Recent()
         self._lock = threading.Lock()
         self._stop = False
         self._changed = threading.Condition(self._lock)
@@ -246,7 +244,7 @@ class LiveShow:
         memory would cost hundreds of MB for a long session)."""
         for text, _ in (self._first + self._later)[:LEVEL_AHEAD]:
             clip = self.clips.get(text)
-            if isinstance(clip, _Leveled):
+            if isinstance(clip, Leveled):
                 clip.pcm  # noqa: B018 - computes and keeps the leveled PCM
 
     def _secure(self) -> None:
@@ -257,26 +255,26 @@ class LiveShow:
         for clip in clips:
             if self._stop:
                 raise _Stopped
-            if isinstance(clip, _Leveled):
+            if isinstance(clip, Leveled):
                 clip.secure()
 
     def _key(self, text: str) -> str:
         voice = self.voice
         return voice.cache.key(voice.engine, self._version, voice.request(text), self.sample_rate)
 
-    def _add(self, text: str, clip: SpeechClip | _Stored) -> None:
+    def _add(self, text: str, clip: SpeechClip | Stored) -> None:
         # Kept on disk, like a build's clips (speech/spool.py): an 8-hour session's clips are
         # hundreds of MB. Leveled on first use: taking 200 cached clips stays instant.
         if self.voice.spool is None:
             with contextlib.suppress(OSError):  # no temporary file at all: memory it is
                 self.voice.spool = ClipSpool(self.voice.cache.root)
         spool = self.voice.spool
-        if isinstance(clip, _Stored):
+        if isinstance(clip, Stored):
             clip.spool = spool
-            kept: SpeechClip | SpooledClip | _Stored = clip
+            held: SpeechClip | SpooledClip | Stored = clip
         else:
-            kept = _kept(clip, spool.add) if spool else clip
-        leveled = _Leveled(kept, self._recent)
+            held = kept(clip, spool.add) if spool else clip
+        leveled = Leveled(held, self._recent)
         with self._lock:
             self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples
@@ -292,7 +290,7 @@ class LiveShow:
             key = self._key(text)
             if lengths_only:
                 samples = cache.samples(key)
-                clip = None if samples is None else _Stored(cache, key, samples, self.sample_rate)
+                clip = None if samples is None else Stored(cache, key, samples, self.sample_rate)
             else:
                 clip = cache.get(key)  # type: ignore[assignment]
             if clip is None:
@@ -373,98 +371,3 @@ def _unique(texts: Texts) -> Texts:
 
 
 LEVEL_AHEAD = 24  # clips leveled before they are needed
-
-
-class _Recent:
-    """The leveled PCM of the last few clips read: the player reads a clip once per device
-    period while it plays, and from the spool file only the first time."""
-
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self._pcm: OrderedDict[_Leveled, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, clip: _Leveled) -> bytes | None:
-        with self._lock:
-            pcm = self._pcm.get(clip)
-            if pcm is not None:
-                self._pcm.move_to_end(clip)
-            return pcm
-
-    def put(self, clip: _Leveled, pcm: bytes) -> None:
-        with self._lock:
-            self._pcm[clip] = pcm
-            while len(self._pcm) > self.size:
-                self._pcm.popitem(last=False)
-
-
-class _Leveled:
-    """A spooled clip whose PCM is leveled (loudness.level_live) the first time it is read,
-    and spooled again leveled; the last few read are kept in memory (`_Recent`).
-
-    Same length as the clip: the limiter never changes a clip's length."""
-
-    __slots__ = ("_clip", "_leveled", "_lock", "_recent", "sample_rate", "samples")
-
-    def __init__(self, clip: SpooledClip | SpeechClip, recent: _Recent) -> None:
-        self._clip = clip
-        self._leveled = False
-        self._recent = recent
-        self._lock = threading.Lock()
-        self.samples = clip.samples
-        self.sample_rate = clip.sample_rate
-
-    def secure(self) -> None:
-        with self._lock:
-            if isinstance(self._clip, _Stored):
-                self._clip = self._clip.secured()
-
-    @property
-    def pcm(self) -> bytes:
-        pcm = self._recent.get(self)
-        if pcm is not None:
-            return pcm
-        with self._lock:
-            if isinstance(self._clip, _Stored):
-                self._clip = self._clip.secured()
-            if self._leveled:
-                pcm = self._clip.pcm
-            else:
-                leveled = level_live(SpeechClip(self._clip.pcm, self.sample_rate))
-                replaced = getattr(self._clip, "replaced", None)
-                self._clip = leveled if replaced is None else _kept(leveled, replaced)
-                self._leveled, pcm = True, leveled.pcm
-        self._recent.put(self, pcm)
-        return pcm
-
-
-class _Stored:
-    """A clip in the cache known by its length alone (`ClipCache.samples`), read when first
-    needed (`secured`): into the spool, or kept in memory if there is none."""
-
-    __slots__ = ("_cache", "_key", "sample_rate", "samples", "spool")
-
-    def __init__(self, cache: ClipCache, key: str, samples: int, sample_rate: int) -> None:
-        self._cache = cache
-        self._key = key
-        self.samples = samples
-        self.sample_rate = sample_rate
-        self.spool: ClipSpool | None = None
-
-    def secured(self) -> SpooledClip | SpeechClip:
-        clip = self._cache.get(self._key)
-        if clip is None or clip.samples != self.samples:
-            # Removed or damaged since its header was read (a `cache clear` in the first
-            # seconds of a session): the timeline has its length, so it plays as silence
-            # rather than stopping the session.
-            clip = SpeechClip(bytes(SAMPLE_WIDTH * self.samples), self.sample_rate)
-        return _kept(clip, self.spool.add) if self.spool else clip
-
-
-def _kept(clip: SpeechClip, spool: Callable[[SpeechClip], SpooledClip]) -> SpooledClip | SpeechClip:
-    """The clip kept in the spool file, or in memory if the file cannot be written (a full
-    disk): playback goes on either way."""
-    try:
-        return spool(clip)
-    except OSError:
-        return clip
