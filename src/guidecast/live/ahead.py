@@ -42,7 +42,7 @@ from guidecast.speech.engines.espeak import DEFAULT_RATE
 from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.voice import Voice
 from guidecast.speech.workers import engine_class
-from guidecast.timeline.layout import Timeline, build_timeline
+from guidecast.timeline.layout import LEAD_IN, Timeline, build_timeline
 
 Texts = list[tuple[str, str]]  # (text, label naming where it is said, for errors)
 
@@ -110,7 +110,10 @@ class LiveShow:
         self._estimate = _Lengths(
             self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
         )
-        self._snap = self._compute()
+        # Until start(): the lead-in silence every session opens with. Laying out an 8-hour
+        # session with estimated lengths took 0.25 s here, before the real lengths were known.
+        lead = round(LEAD_IN * self.sample_rate)
+        self._snap = Snapshot(Timeline(self.sample_rate, lead, (), ()), lead)
 
     # -- what to speak, in order of need --------------------------------------------------
 
