@@ -108,6 +108,27 @@ def routine_yaml(title: str, steps: int, perform_s: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sleep_yaml(title: str, quiet_s: int) -> str:
+    """A sleep routine as a user writes one: ten minutes of guidance (20 steps), one long
+    quiet step, then a gentle wake-up."""
+    return (
+        routine_yaml(title, 20, 21)
+        + "\n".join(
+            [
+                "  - id: sleep",
+                "    title: Sleep",
+                "    say: Now let go and rest. I will wake you gently.",
+                f"    duration: {quiet_s}s",
+                "  - id: wake",
+                "    title: Wake up",
+                "    say: Good morning. Wiggle your fingers and toes, and stretch slowly.",
+                "    duration: 30s",
+            ]
+        )
+        + "\n"
+    )
+
+
 @dataclass
 class SessionSpec:
     key: str  # "60m"
@@ -119,6 +140,11 @@ class SessionSpec:
     pydub: bool  # run the pydub baseline
     pydub_skip_reason: str = ""
     routine: Path = Path()
+    quiet_s: int = 0  # a sleep session: its quiet step (sleep_yaml), else a speech session
+
+    @property
+    def sleep(self) -> bool:
+        return self.quiet_s > 0
 
 
 @dataclass
@@ -146,6 +172,9 @@ class Measurement:
     uses: str  # which time the targets use: "wall" or "timed"
     run: Callable[[SessionSpec, int], Result | None]  # (session, round) -> one run's result
     rounds: Callable[[SessionSpec], int] = lambda spec: spec.repeat
+    # Which sessions it measures: sleep sessions skip the speech, pydub and play rows, and
+    # have no warm PCM (24 h is 3.8 GB of it); only they have the --vbr-silence build.
+    applies: Callable[[SessionSpec], bool] = lambda spec: not spec.sleep
 
 
 class Bench:
@@ -246,6 +275,9 @@ class Bench:
         wall, data = self.child("cli", ["build", str(spec.routine), "-o", str(out)], cache)
         result = self.record(spec, "cold", wall, data)
         result.extra["clips"] = _entries(cache)
+        result.extra["mp3_bytes"] = _mp3_bytes(out)
+        if spec.sleep:
+            result.note = f"{_mp3_bytes(out) / 1e6:.1f} MB file"
         if spec.key not in self.warm_cache:
             self.warm_cache[spec.key] = cache  # the warm rebuilds start from this cache
             self.prepare_pcm(spec)
@@ -257,13 +289,26 @@ class Bench:
         cache = self.warm_cache[spec.key]
         before = _entries(cache)
         out = self.work / f"out-{spec.key}-warm"
-        args = ["build", str(spec.routine), "-o", str(out), "--set", spec.change]
+        args = ["build", str(spec.routine), "-o", str(out)]
+        args += ["--set", spec.change] if spec.change else []  # sleep: the same session again
         wall, data = self.child("cli", args, cache)
         result = self.record(spec, "warm", wall, data)
+        result.extra["mp3_bytes"] = _mp3_bytes(out)
         spoken = _entries(cache) - before
         result.note = f"{spoken} clips spoken" + (
             "" if data["rss_children_kb"] else ", no speech worker started"
         )
+        return result
+
+    def vbr(self, spec: SessionSpec, round_: int) -> Result:
+        """The warm session of the cold build again, with --vbr-silence."""
+        out = self.work / f"out-{spec.key}-vbr"
+        args = ["build", str(spec.routine), "-o", str(out), "--vbr-silence"]
+        wall, data = self.child("cli", args, self.warm_cache[spec.key])
+        result = self.record(spec, "vbr", wall, data)
+        size = result.extra["mp3_bytes"] = _mp3_bytes(out)
+        cbr = self.results[(spec.key, "cold")].extra["mp3_bytes"]
+        result.note = f"{size / 1e6:.1f} MB file, {size / cbr:.3f} of the CBR build's"
         return result
 
     def speech(self, spec: SessionSpec, round_: int) -> Result:
@@ -276,7 +321,7 @@ class Bench:
 
     def prepare_pcm(self, spec: SessionSpec) -> None:
         """The final PCM of the cold and of the warm session, for the floor (not timed)."""
-        for which, sets in (("cold", []), ("warm", [spec.change])):
+        for which, sets in (("cold", []), ("warm", [spec.change]))[: 1 if spec.sleep else 2]:
             path = self.work / f"{spec.key}-{which}.pcm"
             args = [str(spec.routine), str(path), *sets]
             _, data = self.child("render", args, self.warm_cache[spec.key])
@@ -347,11 +392,26 @@ class Bench:
 
     def measurements(self) -> list[Measurement]:
         return [
-            Measurement("cold", "guidecast build, cold (empty cache)", "wall", self.cold),
-            Measurement("speech", "speech synthesis alone, cold", "timed", self.speech),
-            Measurement("warm", "guidecast build, warm, after --set", "wall", self.warm),
             Measurement(
-                "floor-cold", "floor: lameenc alone, final PCM", "timed", self.floor("cold")
+                "cold", "guidecast build, cold (empty cache)", "wall", self.cold, applies=_all
+            ),
+            Measurement("speech", "speech synthesis alone, cold", "timed", self.speech),
+            Measurement(
+                "warm", "guidecast build, warm, after --set", "wall", self.warm, applies=_all
+            ),
+            Measurement(
+                "vbr",
+                "guidecast build --vbr-silence, warm",
+                "wall",
+                self.vbr,
+                applies=lambda spec: spec.sleep,
+            ),
+            Measurement(
+                "floor-cold",
+                "floor: lameenc alone, final PCM",
+                "timed",
+                self.floor("cold"),
+                applies=_all,
             ),
             Measurement(
                 "floor-warm", "floor: lameenc alone, warm session", "timed", self.floor("warm")
@@ -363,6 +423,14 @@ class Bench:
             Measurement("play-cold", "play: first audio, cold cache", "timed", self.play("cold")),
             Measurement("play-warm", "play: first audio, warm cache", "timed", self.play("warm")),
         ]
+
+
+def _all(spec: SessionSpec) -> bool:
+    return True
+
+
+def _mp3_bytes(out: Path) -> int:
+    return sum(path.stat().st_size for path in out.glob("*.mp3"))
 
 
 PYDUB_CAP = {"60m": None}
@@ -461,7 +529,7 @@ def _ratio(bench: Bench, session: str, top: tuple[str, ...], bottom: tuple[str, 
 
 
 def _rss(bench: Bench, session: str) -> float | None:
-    values = [r.rss_self_kb for k in ("cold", "warm") if (r := _get(bench, session, k))]
+    values = [r.rss_self_kb for k in ("cold", "warm", "vbr") if (r := _get(bench, session, k))]
     return max(values) / 1024 if values else None
 
 
@@ -486,8 +554,9 @@ def targets(sessions: list[SessionSpec]) -> list[Target]:
                 lambda v: f"{v:.2f}x",
             ),
         ]
+    sleeping = {s.key for s in sessions if s.sleep}
     for key in keys:
-        if key != "60m":
+        if key != "60m" and key not in sleeping:
             found.append(
                 Target(
                     f"{labels[key]} cold: within 1.25x of floor + speech",
@@ -498,6 +567,24 @@ def targets(sessions: list[SessionSpec]) -> list[Target]:
                 )
             )
     for key in keys:
+        if key in sleeping:
+            found += [
+                Target(
+                    f"{labels[key]}: --vbr-silence file at most a fifth of CBR",
+                    lambda b, k=key: _size_ratio(b, k),
+                    0.2,
+                    False,
+                    lambda v: f"{v:.3f}",
+                ),
+                Target(
+                    f"{labels[key]} warm: within 1.1x of the floor",
+                    lambda b, k=key: _ratio(b, k, ("warm",), ("floor-cold",)),
+                    1.1,
+                    False,
+                    lambda v: f"{v:.2f}x",
+                ),
+            ]
+            continue
         found.append(
             Target(
                 f"{labels[key]} warm after a pacing change: within 1.1x of the floor",
@@ -510,14 +597,16 @@ def targets(sessions: list[SessionSpec]) -> list[Target]:
     for key in keys:
         found.append(
             Target(
-                f"{labels[key]} peak RSS, main process (cold and warm)",
+                f"{labels[key]} peak RSS, main process (every build)",
                 lambda b, k=key: _rss(b, k),
-                80,
+                60,
                 False,
                 lambda v: f"{v:.0f} MB",
             )
         )
     for key in keys:
+        if key in sleeping:
+            continue
         found.append(
             Target(
                 f"{labels[key]} play, cold cache: first audio within 0.3 s",
@@ -527,7 +616,24 @@ def targets(sessions: list[SessionSpec]) -> list[Target]:
                 lambda v: f"{v:.3f} s",
             )
         )
+    if "8h" in keys:
+        found.append(
+            Target(
+                "8 h play, warm cache: first speech within 0.5 s",
+                lambda b: (r := _get(b, "8h", "play-warm")) and min(r.extra["first_speechs"]),
+                0.5,
+                False,
+                lambda v: f"{v:.3f} s",
+            )
+        )
     return found
+
+
+def _size_ratio(bench: Bench, session: str) -> float | None:
+    vbr, cbr = _get(bench, session, "vbr"), _get(bench, session, "cold")
+    if vbr is None or cbr is None:
+        return None
+    return vbr.extra["mp3_bytes"] / cbr.extra["mp3_bytes"]
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -558,6 +664,8 @@ def report(bench: Bench, sessions: list[SessionSpec], started: str) -> str:
     lines += [header, "-" * len(header)]
     for spec in sessions:
         for m in bench.measurements():
+            if not m.applies(spec):
+                continue
             result = bench.results.get((spec.key, m.key))
             if result is None or not result.walls:
                 note = result.note if result else "not measured"
@@ -601,7 +709,10 @@ def report(bench: Bench, sessions: list[SessionSpec], started: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--only", choices=["60m", "8h"], help="measure one session length only (default: both)"
+        "--only",
+        choices=["60m", "8h", "sleep-8h", "sleep-24h", "speech", "sleep"],
+        help="measure one session only, or the speech sessions (60m, 8h), or the sleep ones "
+        "(ten minutes of guidance, then 7 h 45 min or 23 h 35 min of quiet); default: all",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each 60-min measurement")
     parser.add_argument("--repeat-long", type=int, default=1, help="runs of each 8-h measurement")
@@ -630,12 +741,18 @@ def main() -> int:
             options.repeat_long,
             pydub=options.pydub_long is not None,
         ),
+        SessionSpec("sleep-8h", "sleep 8 h", 20, 21, "", 1, pydub=False, quiet_s=27900),
+        SessionSpec("sleep-24h", "sleep 24h", 20, 21, "", 1, pydub=False, quiet_s=84900),
     ]
     if options.no_pydub:
         for spec in sessions:
             spec.pydub = False
             spec.pydub_skip_reason = "skipped (--no-pydub)"
-    if options.only:
+    if options.only == "speech":
+        sessions = [s for s in sessions if not s.sleep]
+    elif options.only == "sleep":
+        sessions = [s for s in sessions if s.sleep]
+    elif options.only:
         sessions = [s for s in sessions if s.key == options.only]
     if options.pydub_long:
         PYDUB_CAP["8h"] = options.pydub_long
@@ -649,11 +766,15 @@ def main() -> int:
         for spec in sessions:
             spec.routine = work / f"bench-{spec.key}.yaml"
             title = f"Benchmark {spec.label}"
-            spec.routine.write_text(routine_yaml(title, spec.steps, spec.perform_s))
+            spec.routine.write_text(
+                sleep_yaml(title, spec.quiet_s)
+                if spec.sleep
+                else routine_yaml(title, spec.steps, spec.perform_s)
+            )
         for spec in sessions:
             for round_ in range(spec.repeat):
                 for m in bench.measurements():
-                    if round_ < m.rounds(spec):
+                    if m.applies(spec) and round_ < m.rounds(spec):
                         t0 = time.perf_counter()
                         ran = m.run(spec, round_)
                         took = f"{time.perf_counter() - t0:.1f} s" if ran else "skipped"

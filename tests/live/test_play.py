@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from guidecast.audio.leveling import level_live
 from guidecast.build import Session, plan
 from guidecast.core.defaults import SAMPLE_RATE as DEFAULT_SAMPLE_RATE
 from guidecast.live.ahead import LiveShow
@@ -27,6 +30,7 @@ from guidecast.routine.library import resolve
 from guidecast.routine.pacing import Pacing
 from guidecast.routine.reader import read_routine_file
 from guidecast.speech.cache import ClipCache
+from guidecast.speech.engine import SpeechClip
 from guidecast.speech.voice import voice_for
 
 ROUTINE = """\
@@ -375,3 +379,50 @@ def test_cli_lists_devices_and_rejects_unknown_ones(routine_file: Path) -> None:
     unknown = run_guidecast("play", str(routine_file), "--device", "no-such-card")
     assert unknown.returncode == 2
     assert "no sound device 'no-such-card'" in unknown.stderr
+
+
+def test_a_warm_start_reads_lengths_only_and_then_every_clip(
+    routine_file: Path, planned: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Warm, `start()` lays the session out from the cache entries' headers (a long session
+    has thousands of clips: reading them all first delayed the first word by a second); the
+    audio is read in the background, into the show's own spool, and plays as before."""
+    read_by: list[str] = []
+    get = ClipCache.get
+
+    def counting_get(self: ClipCache, key: str) -> SpeechClip | None:
+        read_by.append(threading.current_thread().name)
+        return get(self, key)
+
+    monkeypatch.setattr(ClipCache, "get", counting_get)
+    show = _cold_show(str(routine_file), ClipCache().root, Pacing())  # the fixture's warm cache
+    try:
+        show.start()
+        in_start = [name for name in read_by if name != "guidecast-speech"]
+        snap = show.snapshot()
+        assert snap.final and snap.timeline == planned.timeline
+        assert in_start == []  # not one clip's audio read before the first sound
+        show._thread.join(timeout=30)  # type: ignore[union-attr]
+        assert show.synthesized == 0 and len(read_by) == len(show.clips)
+        for text, clip in show.clips.items():
+            made = planned.clips[text]
+            assert clip.pcm == level_live(SpeechClip(made.pcm, made.sample_rate)).pcm
+    finally:
+        show.close()
+
+
+def test_a_cache_entry_gone_before_it_is_read_plays_as_silence(
+    routine_file: Path, planned: Session, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(ClipCache().root, cache)
+    show = _cold_show(str(routine_file), cache, Pacing())
+    show._run = lambda: None  # type: ignore[method-assign] - no background reading
+    try:
+        show.start()
+        for entry in cache.glob("*/*.clip"):
+            entry.unlink()  # `guidecast cache clear` in the first second
+        text = next(iter(planned.clips))
+        assert show.clips[text].pcm == bytes(2 * planned.clips[text].samples)
+    finally:
+        show.close()

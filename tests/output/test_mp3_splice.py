@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import array
+import io
 import itertools
 import math
 import random
+import struct
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from guidecast.output.mp3 import Mp3Stream, silent_frame
+from guidecast.output.mp3 import SILENT_BLOCK_FRAMES, Mp3Stream, _frame_size, silent_frame
 from tests.listening import decode_mp3
 
 RATE = 22050
@@ -106,3 +110,125 @@ def test_a_silent_frame_is_a_whole_frame_that_decodes_to_silence(tmp_path: Path)
     assert stream.spliced == stream.frames  # nothing at all went through the encoder
     decoded = decode_mp3(tmp_path / "silence.mp3", RATE).samples
     assert len(decoded) == len(silence) and not any(decoded)
+
+
+# --- Silence at the lowest bitrate (VBR) ---------------------------------------------------
+
+
+def frames_of(path: Path) -> list[bytes]:
+    """The MP3 frames after the tag frame, as bytes (the file has no ID3 tag here)."""
+    data = path.read_bytes()
+    found, position = [], 0
+    while position + 4 <= len(data):
+        header = int.from_bytes(data[position : position + 4], "big")
+        assert header >> 21 == 0x7FF, position
+        size = _frame_size(header)
+        found.append(data[position : position + size])
+        position += size
+    return found[1:]
+
+
+@pytest.fixture(scope="module")
+def vbr(encoded, tmp_path_factory: pytest.TempPathFactory):
+    pcm, bursts, _ = encoded
+    path = tmp_path_factory.mktemp("vbr") / "vbr.mp3"
+    edges = sorted({0, len(pcm), *(e for b in bursts for e in b)})
+    raw = pcm.tobytes()
+    with open(path, "wb") as out:
+        stream = Mp3Stream(out, RATE, 64, 3, silence_kbps=8)
+        for a, b in itertools.pairwise(edges):
+            for c in range(a, b, RATE):
+                stream.write(raw[2 * c : 2 * min(b, c + RATE)])
+        stream.close()
+    return path, stream
+
+
+def test_vbr_silence_decodes_exactly_as_the_cbr_stream(encoded, vbr) -> None:
+    pcm, _, results = encoded
+    path, stream = vbr
+    decoded = decode_mp3(path, RATE).samples
+    assert len(decoded) == len(pcm) == stream.samples  # the LAME tag's delay and padding hold
+    assert decoded == results[True][1]  # sample for sample what the CBR file decodes to
+    assert stream.frames == results[True][0].frames
+
+
+def test_vbr_speech_frames_are_the_cbr_frames_and_silence_is_small(encoded, vbr, tmp_path) -> None:
+    pcm, bursts, _ = encoded
+    cbr = tmp_path / "cbr.mp3"
+    encode(cbr, pcm, bursts, splice=True)
+    small = silent_frame(RATE, 8)
+    assert len(small) == 26  # the smallest MPEG-2 layer III frame
+    cbr_frames, vbr_frames = frames_of(cbr), frames_of(vbr[0])
+    assert len(cbr_frames) == len(vbr_frames)
+    silent = silent_frame(RATE, 64)
+    for a, b in zip(cbr_frames, vbr_frames, strict=True):
+        assert b == (small if a == silent else a)  # speech frames bit-identical
+    assert vbr[0].stat().st_size < 0.6 * cbr.stat().st_size  # 6 minutes, half of it silent
+
+
+def test_vbr_has_a_xing_tag_whose_seek_table_points_at_the_right_frames(vbr) -> None:
+    path, stream = vbr
+    data = path.read_bytes()
+    tag = data[4 + 9 : 4 + 9 + 120]
+    assert tag[:4] == b"Xing"
+    flags, frames, size = struct.unpack(">III", tag[4:16])
+    assert flags & 7 == 7 and frames == stream.frames and size == len(data)
+    toc = tag[16:116]
+    assert list(toc) == sorted(toc) and toc[0] == 0
+    starts = list(itertools.accumulate(len(f) for f in frames_of(path)))
+    first = len(data) - starts[-1]  # the tag frame's size
+    positions = [first] + [first + s for s in starts[:-1]]
+    for percent in range(1, 100):
+        where = positions[percent * frames // 100]  # the frame at that percent of the time
+        assert abs(int(256 * where / size) - toc[percent]) <= 1, percent
+
+
+def test_vbr_seeks_exactly_with_miniaudio_and_ffmpeg(encoded, vbr) -> None:
+    """Decoders that find a time by reading frames (not by the Xing table) land exactly."""
+    import imageio_ffmpeg
+    import miniaudio
+
+    path, _ = vbr
+    _, bursts, results = encoded
+    whole = results[True][1]
+    for burst in (bursts[3], bursts[len(bursts) // 2], bursts[-1]):  # after long silences
+        seconds = round(burst[0] / RATE - 0.3, 3)
+        at = round(seconds * RATE)
+        stream = miniaudio.stream_file(
+            str(path), miniaudio.SampleFormat.SIGNED16, 1, RATE, RATE, seek_frame=at
+        )
+        assert next(stream)[:RATE] == whole[at : at + RATE], seconds
+        out = subprocess.run(
+            [
+                *(imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", f"{seconds}"),
+                *("-i", str(path), "-t", "1", "-f", "s16le", "-"),
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+        heard = np.frombuffer(out, dtype="<i2").astype(np.int64)
+        assert len(heard) == RATE
+        # ffmpeg decodes with its own decoder (not bit for bit dr_mp3's): find the shift that
+        # matches best, in samples
+        reference = np.asarray(whole[at - 2000 : at + RATE + 2000], dtype=np.int64)
+        errors = [np.abs(reference[d : d + RATE] - heard).mean() for d in range(4001)]
+        shift = int(np.argmin(errors)) - 2000
+        assert abs(shift) <= 2 and min(errors) < 30, (seconds, shift, min(errors))
+
+
+def test_long_silences_are_written_in_bounded_pieces(tmp_path: Path) -> None:
+    class Counting(io.BytesIO):
+        largest = 0
+
+        def write(self, data) -> int:  # type: ignore[override]
+            Counting.largest = max(Counting.largest, len(data))
+            return super().write(data)
+
+    out = Counting()
+    stream = Mp3Stream(out, RATE, 64, 3)
+    silence = bytes(2 * RATE)
+    for _ in range(3600):  # an hour: 137,800 frames, 28 MB of silent frames
+        stream.write(silence)
+    stream.close()
+    assert stream.spliced == stream.frames > 130_000
+    assert Counting.largest <= SILENT_BLOCK_FRAMES * 209

@@ -113,6 +113,14 @@ def build(
         bool, typer.Option("--page", help="Also write OUT/<slug>.html, a player page.")
     ] = False,
     chapter_rule: ChaptersOption = "grouped",
+    vbr_silence: Annotated[
+        bool,
+        typer.Option(
+            "--vbr-silence/--cbr",
+            help="MP3: store long silences at the lowest bitrate (a mostly quiet session is "
+            "5-6 times smaller; browsers then seek it up to minutes off). Default: --cbr.",
+        ),
+    ] = False,
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
@@ -123,7 +131,7 @@ def build(
         from guidecast.build import build as build_routine
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
-        audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
+        audio = audio_settings(sample_rate, bitrate, audio_format, loudness, vbr_silence)
         check_chapter_rule(chapter_rule)
         loaded = load_routine_named(routine)
         check_set_ids(loaded, pacing)

@@ -33,17 +33,17 @@ from dataclasses import replace
 from guidecast.audio.render import render_range
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError, VoiceNotFoundError
-from guidecast.live.leveled import Leveled, Recent, kept
+from guidecast.live.clips import Leveled, Recent, Stored, kept
 from guidecast.live.show import Snapshot
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing, voice_error_at_origin
 from guidecast.script.cues import structural_texts, visit_texts
 from guidecast.script.model import Script, make_script
 from guidecast.speech.engine import SpeechClip
-from guidecast.speech.spool import ClipSpool
+from guidecast.speech.spool import ClipSpool, SpooledClip
 from guidecast.speech.voice import Voice
 from guidecast.speech.workers import engine_class
-from guidecast.timeline.layout import Timeline, build_timeline
+from guidecast.timeline.layout import LEAD_IN, Timeline, build_timeline
 from guidecast.timeline.settle import settle_session_length
 
 Texts = list[tuple[str, str]]  # (text, label naming where it is said, for errors)
@@ -112,7 +112,10 @@ class LiveShow:
         self._estimate = _Lengths(
             self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
         )
-        self._snap = self._compute()
+        # Until start(): the lead-in silence every session opens with. Laying out an 8-hour
+        # session with estimated lengths took 0.25 s here, before the real lengths were known.
+        lead = round(LEAD_IN * self.sample_rate)
+        self._snap = Snapshot(Timeline(self.sample_rate, lead, (), ()), lead)
 
     # -- what to speak, in order of need --------------------------------------------------
 
@@ -204,9 +207,10 @@ class LiveShow:
     # -- making the speech -----------------------------------------------------------------
 
     def start(self) -> None:
-        """Take every cached clip now (fast), then speak the rest in the background."""
+        """Take every cached clip's length now (fast: headers only), then read the cached
+        clips and speak the rest in the background."""
         self._version = self._engine().version()
-        missing = self._from_cache(self._first + self._later)
+        missing = self._from_cache(self._first + self._later, lengths_only=True)
         if self._needs_settling and not (self._structural - self._lengths.keys()):
             self._settle(cached_only=True)
         self._publish()
@@ -224,6 +228,7 @@ class LiveShow:
     def _run(self) -> None:
         try:
             self._level_ahead()
+            self._secure()
             self._speak(self._first)
             if self._needs_settling and self._settled is None:
                 self._settle(cached_only=False)
@@ -247,29 +252,52 @@ class LiveShow:
             if isinstance(clip, Leveled):
                 clip.pcm  # noqa: B018 - computes and keeps the leveled PCM
 
+    def _secure(self) -> None:
+        """Read every clip known by its length alone into the spool, in order of need: then
+        a `guidecast cache clear` during the session takes nothing away from it."""
+        with self._lock:
+            clips = list(self.clips.values())  # in the order they were taken: of need
+        for clip in clips:
+            if self._stop:
+                raise _Stopped
+            if isinstance(clip, Leveled):
+                clip.secure()
+
     def _key(self, text: str) -> str:
         voice = self.voice
         return voice.cache.key(voice.engine, self._version, voice.request(text), self.sample_rate)
 
-    def _add(self, text: str, clip: SpeechClip) -> None:
+    def _add(self, text: str, clip: SpeechClip | Stored) -> None:
         # Kept on disk, like a build's clips (speech/spool.py): an 8-hour session's clips are
         # hundreds of MB. Leveled on first use: taking 200 cached clips stays instant.
         if self.voice.spool is None:
             with contextlib.suppress(OSError):  # no temporary file at all: memory it is
                 self.voice.spool = ClipSpool(self.voice.cache.root)
         spool = self.voice.spool
-        leveled = Leveled(kept(clip, spool.add) if spool else clip, self._recent)
+        if isinstance(clip, Stored):
+            clip.spool = spool
+            held: SpeechClip | SpooledClip | Stored = clip
+        else:
+            held = kept(clip, spool.add) if spool else clip
+        leveled = Leveled(held, self._recent)
         with self._lock:
             self.clips[text] = leveled  # type: ignore[assignment]
             self._lengths[text] = clip.samples
 
-    def _from_cache(self, texts: Texts) -> Texts:
-        """Take what the cache has; return what it lacks."""
+    def _from_cache(self, texts: Texts, lengths_only: bool = False) -> Texts:
+        """Take what the cache has (with `lengths_only`, its length now and its audio when
+        first needed); return what it lacks."""
         missing = []
+        cache = self.voice.cache
         for text, label in texts:
             if text in self.clips:
                 continue
-            clip = self.voice.cache.get(self._key(text))
+            key = self._key(text)
+            if lengths_only:
+                samples = cache.samples(key)
+                clip = None if samples is None else Stored(cache, key, samples, self.sample_rate)
+            else:
+                clip = cache.get(key)  # type: ignore[assignment]
             if clip is None:
                 missing.append((text, label))
             else:
@@ -307,7 +335,7 @@ class LiveShow:
 
         def length_of(text: str) -> int | None:
             if cached_only:
-                if self._from_cache([(text, "the intro")]):
+                if self._from_cache([(text, "the intro")], lengths_only=True):
                     return None  # not cached: settle it in the background instead
             else:
                 self._speak([(text, "the intro")])

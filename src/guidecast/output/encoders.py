@@ -18,7 +18,7 @@ from typing import BinaryIO, Protocol
 
 from guidecast.core.errors import AudioError, UsageError
 from guidecast.output.captions import timestamp
-from guidecast.output.mp3 import Mp3Stream
+from guidecast.output.mp3 import Mp3Stream, bitrates_for
 from guidecast.speech.engine import SAMPLE_WIDTH
 from guidecast.timeline.chapters import Chapter
 
@@ -260,12 +260,18 @@ def open_encoder(
     kbps: int,
     quality: int,
     samples: int,
+    vbr_silence: bool,
     meta: Metadata,
     scratch: Path,
 ) -> Encoder:
-    """An encoder writing `fmt` to `path`; `scratch` is a temporary file it may use."""
+    """An encoder writing `fmt` to `path`; `scratch` is a temporary file it may use.
+
+    `vbr_silence`: an MP3's long silences at the lowest bitrate the sample rate allows."""
     if fmt == "mp3":
-        return _FileEncoder(path, lambda out: Mp3Stream(out, sample_rate, kbps, quality))
+        silence = bitrates_for(sample_rate)[0] if vbr_silence else None
+        return _FileEncoder(
+            path, lambda out: Mp3Stream(out, sample_rate, kbps, quality, silence_kbps=silence)
+        )
     if fmt == "wav":
         return _FileEncoder(path, lambda out: WavStream(out, sample_rate, samples))
     if fmt in FFMPEG_FORMATS:

@@ -9,9 +9,10 @@ and filled in once the stream is done, so encoding stays a single pass.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 from guidecast.core.errors import AudioError
@@ -63,24 +64,61 @@ def _header(sample_rate: int, kbps: int) -> int:
     )
 
 
-def info_frame(sample_rate: int, kbps: int, frames: int, size: int, delay: int, padding: int):
-    """A LAME-style Info frame: frame count, byte count, seek table, delay and padding."""
-    header = _header(sample_rate, kbps)
-    frame = bytearray(_frame_size(header))
-    side_info = 17 if sample_rate in _MPEG1_RATES else 9  # mono
-    struct.pack_into(">I", frame, 0, header)
-    toc = bytes(min(255, i * 256 // 100) for i in range(100))
-    tag = b"Info" + struct.pack(">III", 0x0F, frames, size) + toc + struct.pack(">I", 0)
+def info_frame(
+    sample_rate: int,
+    kbps: int,
+    frames: int,
+    size: int,
+    delay: int,
+    padding: int,
+    toc: bytes | None = None,
+    min_kbps: int | None = None,
+) -> bytes:
+    """A LAME-style tag frame: frame count, byte count, seek table, delay and padding.
+
+    With no `toc`, a constant-bitrate "Info" frame, whose seek table is a straight line; with
+    one, a "Xing" frame (the stream's bitrate varies) holding it. The frame takes the smallest
+    bitrate from `kbps` up that holds the tag (below 64 kbps at 22.05 kHz it would not fit).
+    """
+    tag = (
+        (b"Xing" if toc is not None else b"Info")
+        + struct.pack(">III", 0x0F, frames, size)
+        + (toc if toc is not None else bytes(min(255, i * 256 // 100) for i in range(100)))
+        + struct.pack(">I", 0)
+    )
     lame = (
         b"LAME3.100"
         + bytes(11)  # revision, lowpass, peak, gains, flags: unknown or unused here
-        + bytes([min(255, kbps)])
+        + bytes([min(255, min_kbps or kbps)])  # CBR: the bitrate; VBR: the smallest one used
         + bytes([delay >> 4, ((delay & 0xF) << 4) | (padding >> 8), padding & 0xFF])
         + bytes(12)
     )
     body = tag + lame
+    side_info = 17 if sample_rate in _MPEG1_RATES else 9  # mono
+    fitting = [k for k in bitrates_for(sample_rate) if k >= kbps]
+    for rate_kbps in fitting:
+        header = _header(sample_rate, rate_kbps)
+        if _frame_size(header) >= 4 + side_info + len(body):
+            break
+    frame = bytearray(_frame_size(header))
+    struct.pack_into(">I", frame, 0, header)
     frame[4 + side_info : 4 + side_info + len(body)] = body
     return bytes(frame)
+
+
+def xing_toc(marks: Sequence[tuple[int, int]], frames: int, start: int, size: int) -> bytes:
+    """The Xing seek table: for each percent of the frames, where it starts, in 256ths of
+    `size`; `marks` are (frames, bytes) pairs along the stream, bytes counted from `start`."""
+    points = [frame for frame, _ in marks]
+    toc = bytearray()
+    for percent in range(100):
+        frame = percent * frames / 100
+        i = max(0, min(bisect.bisect_right(points, frame) - 1, len(marks) - 2))
+        (f0, b0), (f1, b1) = marks[i], marks[i + 1] if len(marks) > 1 else marks[i]
+        at = b0 + (b1 - b0) * (frame - f0) / (f1 - f0) if f1 > f0 else b0
+        entry = min(255, int(256 * (start + at) / size))
+        toc.append(max(entry, toc[-1] if toc else 0))
+    return bytes(toc)
 
 
 def silent_frame(sample_rate: int, kbps: int) -> bytes:
@@ -95,6 +133,8 @@ def silent_frame(sample_rate: int, kbps: int) -> bytes:
 
 SPLICE_MIN_SECONDS = 2.0  # silences at least this long are written as ready-made silent frames
 SPLICE_MARGIN_FRAMES = 2  # frames of silence encoded on each side of a sound, at least
+MAX_MARKS = 4096  # places remembered for the seek table (a mark every 2 s or less for 8 h)
+SILENT_BLOCK_FRAMES = 2048  # silent frames written at a time: 430 kB at 64 kbps, 47 s
 
 
 class Mp3Stream:
@@ -107,6 +147,12 @@ class Mp3Stream:
     silence. Nothing drifts: a fresh encoder starts on a frame boundary of the one stream,
     sample s in is still sample s out, and the encoder's first frames need nothing from
     before (they start on silence, as the decoder's state does after a silent frame).
+
+    With `silence_kbps` below `kbps`, those silent frames are written at that bitrate (the
+    lowest, 8 kbps at 22.05 kHz, makes a frame of 26 bytes instead of 208): silence carries
+    nothing, and an MP3 may change bitrate frame by frame. The speech frames are the very
+    bytes of a constant-bitrate build. The stream is then VBR: the tag frame is "Xing", with
+    a seek table, instead of "Info".
     """
 
     def __init__(
@@ -116,6 +162,7 @@ class Mp3Stream:
         kbps: int = 64,
         quality: int = 3,
         splice_silence: bool = True,
+        silence_kbps: int | None = None,
     ):
         if sample_rate not in SAMPLE_RATES:
             raise AudioError(f"MP3 cannot use {sample_rate} Hz; use one of {SAMPLE_RATES}")
@@ -124,9 +171,13 @@ class Mp3Stream:
                 f"MP3 at {sample_rate} Hz cannot use {kbps} kbps; use one of "
                 f"{', '.join(map(str, bitrates_for(sample_rate)))}"
             )
+        if silence_kbps is not None and silence_kbps not in bitrates_for(sample_rate):
+            raise AudioError(f"MP3 at {sample_rate} Hz cannot use {silence_kbps} kbps")
         self.out = out
         self.sample_rate = sample_rate
         self.kbps = kbps
+        self.silence_kbps = silence_kbps if splice_silence else None
+        self.vbr = self.silence_kbps is not None and self.silence_kbps != kbps
         self.quality = quality
         self._encoder: Any = None  # made at the first sound, and again after each splice
         self._start = out.tell()
@@ -141,7 +192,11 @@ class Mp3Stream:
         self._sizes: dict[int, int] = {}  # frame header -> frame size in bytes
         self._frame_samples = samples_per_frame(sample_rate)
         self._splice = splice_silence
-        self._silent_frame = silent_frame(sample_rate, kbps)
+        self._silent_frame = silent_frame(sample_rate, self.silence_kbps or kbps)
+        # (frames, bytes) along the stream, for the VBR seek table: at most MAX_MARKS of
+        # them, spaced further apart as the stream grows, so memory stays flat.
+        self._marks: list[tuple[int, int]] = [(0, 0)]
+        self._mark_every = 64
         self._pending = 0  # samples of digital silence taken in but not yet written
         self._min_splice = max(
             round(SPLICE_MIN_SECONDS * sample_rate),
@@ -195,13 +250,21 @@ class Mp3Stream:
     def _write_silent_frames(self, count: int) -> None:
         if count <= 0:
             return
-        data = self._silent_frame * count
         if self._skip or self._partial:  # never after a flush, which ends on a whole frame
             raise AudioError("silent frames would split an MP3 frame (this is a bug)")
-        self.out.write(data)
-        self.bytes += len(data)
-        self.frames += count
-        self.spliced += count
+        # In blocks of a fixed size: a 24-hour silence is 3.4 million frames, and one bytes
+        # object of them all took 684 MB.
+        self._mark(force=True)  # the bitrate changes here: the seek table needs both ends
+        block = self._silent_frame * SILENT_BLOCK_FRAMES
+        while count > 0:
+            n = min(count, SILENT_BLOCK_FRAMES)
+            data = block if n == SILENT_BLOCK_FRAMES else block[: n * len(self._silent_frame)]
+            self.out.write(data)
+            self.bytes += len(data)
+            self.frames += n
+            self.spliced += n
+            count -= n
+        self._mark(force=True)
 
     def _settle_silence(self, at_end: bool = False) -> None:
         """Write the pending silence: encoded when short, spliced in when long."""
@@ -241,6 +304,16 @@ class Mp3Stream:
         self.out.write(data)
         self.bytes += len(data)
         self._count_frames(bytes(data))
+        self._mark()
+
+    def _mark(self, force: bool = False) -> None:
+        if self.frames - self._marks[-1][0] >= (1 if force else self._mark_every):
+            # The end of the frames counted so far: the last may still be coming (`_skip`),
+            # and the next one's header may have begun (`_partial`).
+            self._marks.append((self.frames, self.bytes + self._skip - len(self._partial)))
+            if len(self._marks) > MAX_MARKS:
+                self._marks = self._marks[::2]
+                self._mark_every *= 2
 
     def _count_frames(self, data: bytes) -> None:
         # Hot: an hour is 138,000 frames. A CBR stream has two frame sizes (with and without
@@ -277,13 +350,20 @@ class Mp3Stream:
         padding = self.frames * samples_per_frame(self.sample_rate) - self.samples - ENCODER_DELAY
         if not 0 <= padding < 4096:
             raise AudioError(f"unexpected MP3 padding of {padding} samples")
+        size = self.bytes + self._info_size
+        toc = None
+        if self.vbr:
+            self._marks.append((self.frames, self.bytes))
+            toc = xing_toc(self._marks, self.frames, self._info_size, size)
         frame = info_frame(
             self.sample_rate,
             self.kbps,
             self.frames,
-            self.bytes + self._info_size,
+            size,
             ENCODER_DELAY,
             padding,
+            toc=toc,
+            min_kbps=self.silence_kbps if self.vbr else None,
         )
         end = self.out.tell()
         self.out.seek(self._start)

@@ -24,6 +24,9 @@ class AudioSettings:
     quality: int = defaults.MP3_QUALITY
     format: str = "mp3"
     loudness: Loudness = field(default_factory=Loudness)
+    # MP3: long silences at the lowest bitrate. Not the default: Chromium seeks such a file
+    # by its Xing table and lands minutes off (docs/bench.md, scripts/seek_check.py).
+    vbr_silence: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,15 @@ class Extras:
     chapters: str = GROUPED  # the chapter rule (timeline/chapters.py): grouped or each
 
 
-def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> AudioSettings:
+def audio_settings(
+    sample_rate: int, bitrate: int, fmt: str, loudness: str, vbr_silence: bool = False
+) -> AudioSettings:
     """Audio settings from option values, checked before any work is done."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if vbr_silence and fmt != "mp3":
+        raise UsageError(f"--vbr-silence is for MP3 files, not --format {fmt}")
     if fmt in FFMPEG_FORMATS:
         ffmpeg_exe(fmt)  # a missing extra is reported now, not after the speech
     if fmt == "mp3" and sample_rate not in SAMPLE_RATES:
@@ -69,4 +76,4 @@ def audio_settings(sample_rate: int, bitrate: int, fmt: str, loudness: str) -> A
                 f"got {loudness!r}"
             )
         level_to = Loudness(target=target)
-    return AudioSettings(sample_rate, bitrate, defaults.MP3_QUALITY, fmt, level_to)
+    return AudioSettings(sample_rate, bitrate, defaults.MP3_QUALITY, fmt, level_to, vbr_silence)

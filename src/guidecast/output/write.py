@@ -62,6 +62,11 @@ def write_session(
             targets[0].name,
             audio_format=audio.format,
             bitrate_kbps=audio.bitrate if audio.format != "wav" else None,
+            **(
+                {"bitrate_mode": "vbr-silence" if audio.vbr_silence else "cbr"}
+                if audio.format == "mp3"
+                else {}
+            ),
             loudness_lufs=None if session.loudness is None else round(session.loudness, 2),
             files=[{"path": path, "role": role} for path, role in files],
             chapters=chapter_entries(chapter_list, timeline.sample_rate),
@@ -110,6 +115,7 @@ def _encode(
                     audio.bitrate,
                     audio.quality,
                     target.end - target.start,
+                    audio.vbr_silence,
                     target.meta,
                     outputs.scratch(),
                 )

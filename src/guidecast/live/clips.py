@@ -1,5 +1,5 @@
-"""Clips leveled on first use for live playback, kept in the spool file, the last few read kept
-in memory: an 8-hour session's clips are hundreds of MB, so none is held whole."""
+"""The clips of a live session: kept in the spool file, leveled the first time they are read,
+the last few read kept in memory; a cached clip known by its length until it is first read."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from guidecast.audio.leveling import level_live
-from guidecast.speech.engine import SpeechClip
-from guidecast.speech.spool import SpooledClip
+from guidecast.speech.cache import ClipCache
+from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
+from guidecast.speech.spool import ClipSpool, SpooledClip
 
 
 class Recent:
@@ -36,7 +37,7 @@ class Recent:
 
 
 class Leveled:
-    """A spooled clip whose PCM is leveled (leveling.level_live) the first time it is read,
+    """A spooled clip whose PCM is leveled (loudness.level_live) the first time it is read,
     and spooled again leveled; the last few read are kept in memory (`Recent`).
 
     Same length as the clip: the limiter never changes a clip's length."""
@@ -51,12 +52,19 @@ class Leveled:
         self.samples = clip.samples
         self.sample_rate = clip.sample_rate
 
+    def secure(self) -> None:
+        with self._lock:
+            if isinstance(self._clip, Stored):
+                self._clip = self._clip.secured()
+
     @property
     def pcm(self) -> bytes:
         pcm = self._recent.get(self)
         if pcm is not None:
             return pcm
         with self._lock:
+            if isinstance(self._clip, Stored):
+                self._clip = self._clip.secured()
             if self._leveled:
                 pcm = self._clip.pcm
             else:
@@ -66,6 +74,29 @@ class Leveled:
                 self._leveled, pcm = True, leveled.pcm
         self._recent.put(self, pcm)
         return pcm
+
+
+class Stored:
+    """A clip in the cache known by its length alone (`ClipCache.samples`), read when first
+    needed (`secured`): into the spool, or kept in memory if there is none."""
+
+    __slots__ = ("_cache", "_key", "sample_rate", "samples", "spool")
+
+    def __init__(self, cache: ClipCache, key: str, samples: int, sample_rate: int) -> None:
+        self._cache = cache
+        self._key = key
+        self.samples = samples
+        self.sample_rate = sample_rate
+        self.spool: ClipSpool | None = None
+
+    def secured(self) -> SpooledClip | SpeechClip:
+        clip = self._cache.get(self._key)
+        if clip is None or clip.samples != self.samples:
+            # Removed or damaged since its header was read (a `cache clear` in the first
+            # seconds of a session): the timeline has its length, so it plays as silence
+            # rather than stopping the session.
+            clip = SpeechClip(bytes(SAMPLE_WIDTH * self.samples), self.sample_rate)
+        return kept(clip, self.spool.add) if self.spool else clip
 
 
 def kept(clip: SpeechClip, spool: Callable[[SpeechClip], SpooledClip]) -> SpooledClip | SpeechClip:
