@@ -118,21 +118,21 @@ DAY_CASES = [
     pytest.param(
         _steps("  - rounds: 100\n    steps:\n" + "  " + step("r", "15m")),
         (),
-        f"{F}:6:7: this session would last 25h7m18s, {LONG}: shorten its steps "
+        f"{F}:6:7: this session would last 25h7m19s, {LONG}: shorten its steps "
         "(step 'r' takes 25h of it)",
         id="rounds",
     ),
     pytest.param(
         _steps(step("s0", "13h", ", sides: [left, right]")),
         (),
-        f"{F}:4:5: this session would last 26h12s, {LONG}: shorten its steps "
+        f"{F}:4:5: this session would last 26h13s, {LONG}: shorten its steps "
         "(step 's0' takes 26h of it)",
         id="sides",
     ),
     pytest.param(
         _steps(step("s0", "9h")),
         ("--pace", "3"),
-        f"guidecast: --pace 3: this session would last 27h8s, {LONG}; use a lower --pace "
+        f"guidecast: --pace 3: this session would last 27h9s, {LONG}; use a lower --pace "
         "or a --length",
         id="pace-option",
     ),
@@ -146,7 +146,7 @@ DAY_CASES = [
     pytest.param(
         _steps(step("s0", "9h")),
         ("--pacing", "pace.yaml"),
-        f"pace.yaml:2:7: this session would last 27h8s, {LONG}; use a lower pace, or a length",
+        f"pace.yaml:2:7: this session would last 27h9s, {LONG}; use a lower pace, or a length",
         id="pacing-file-pace",
     ),
     pytest.param(
