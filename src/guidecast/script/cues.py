@@ -91,8 +91,7 @@ class CueKind:
 
 
 def time_left_text(bank: PhraseBank, seconds: float) -> str:
-    spoken = bank.say("time_left", time=bank.time(seconds))
-    return spoken[:1].upper() + spoken[1:]
+    return bank.time_left(seconds)
 
 
 # -- count: "one" ... "four", a number every `every` seconds (the step's own rhythm) -----------

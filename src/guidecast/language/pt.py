@@ -1,0 +1,93 @@
+"""Portuguese: spoken words that Portugal and Brazil share (você imperatives); numbers and the
+voice follow the region (`pt-BR`: "dezesseis", the Brazilian voice), and so do the few
+interface words that differ (ecrã / tela, ficheiro / arquivo)."""
+
+from guidecast.language.spec import Language, Unit
+
+LANGUAGE = Language(
+    code="pt",
+    name="português",
+    numbers="pt",
+    voice="roa/pt",
+    iso639_2="por",
+    regions={"pt-br": ("pt_BR", "roa/pt-br"), "pt-pt": ("pt", "roa/pt")},
+    templates={
+        "side": "Agora, {side}.",
+        "round": "Ciclo {round} de {rounds}.",
+        "halfway": "Metade do tempo já passou.",
+        "time_left": "Só mais {time}.",
+        "next_up": "A seguir: {title}.",
+        "session_length": "Esta sessão dura cerca de {time}.",
+        "finished": "Muito bem. A sessão terminou.",
+    },
+    units={
+        "hour": Unit(("hora", "horas"), "f"),
+        "minute": Unit(("minuto", "minutos")),
+        "second": Unit(("segundo", "segundos")),
+    },
+    and_word="e",
+    interface={
+        "introduction": "Introdução",
+        "closing": "Encerramento",
+        "round_of": "ciclo {round} de {rounds}",
+        "more_steps": "e mais {count} passos",
+        "step_of": "Passo {step} de {steps}",
+        "before_you_start": "Antes de começar",
+        "to_finish": "Para terminar",
+        "finished": "Terminado",
+        "until_first_step": "antes do primeiro passo",
+        "left_in_step": "para acabar este passo",
+        "to_the_end": "para o fim",
+        "after_the_words": "para este passo, depois das instruções",
+        "pause_before_next": "de pausa antes do próximo passo",
+        "next": "A seguir: {title}",
+        "next_the_end": "A seguir: o fim",
+        "session_left": "sessão: faltam {time}",
+        "session_about_left": "sessão: faltam cerca de {time}",
+        "playing": "em reprodução",
+        "paused": "em pausa",
+        "saying_again": "a repetir",
+        "preparing": "a preparar a voz",
+        "keys_help": "espaço pausa · n seguinte · p anterior · r repetir · q sair",
+        "skip_to_steps": "Ir para a lista de passos",
+        "player": "Leitor",
+        "left_in_session": "para o fim da sessão",
+        "position": "Posição na sessão",
+        "position_of": "{elapsed} de {total}",
+        "playback": "Reprodução",
+        "previous": "Anterior",
+        "play": "Reproduzir",
+        "pause": "Pausa",
+        "next_button": "Seguinte",
+        "needs_javascript": "Este leitor precisa de JavaScript. Mesmo assim, pode ouvir o "
+        "ficheiro de áudio sozinho:",
+        "audio_file": "ficheiro de áudio",
+        "shortcuts": "Atalhos de teclado",
+        "or": "ou",
+        "play_or_pause": "Reproduzir ou pausar",
+        "next_step": "Próximo passo",
+        "previous_step": "Passo anterior",
+        "jump_to_current": "Ir para o passo atual na lista",
+        "steps": "Passos",
+        "now": "Agora",
+        "starts_lasts": "Começa em {start} e dura {length}.",
+        "cannot_play": "Não é possível reproduzir o áudio {audio}. Mantenha-o na mesma pasta "
+        "desta página, com o mesmo nome.",
+        "wake_on": "O ecrã mantém-se ligado durante a sessão.",
+        "wake_off": "Este navegador pode desligar o ecrã durante a sessão; o áudio continua.",
+        "minute_forms": "minuto|minutos",
+        "second_forms": "segundo|segundos",
+    },
+    region_interface={
+        "pt-br": {
+            "saying_again": "repetindo",
+            "preparing": "preparando a voz",
+            "player": "Player",
+            "needs_javascript": "Este player precisa de JavaScript. Mesmo assim, você pode "
+            "ouvir o arquivo de áudio sozinho:",
+            "audio_file": "arquivo de áudio",
+            "wake_on": "A tela fica ligada durante a sessão.",
+            "wake_off": "Este navegador pode desligar a tela durante a sessão; o áudio continua.",
+        }
+    },
+)
