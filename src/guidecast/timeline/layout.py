@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from guidecast.core.durations import MAX_SECONDS, TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
-from guidecast.script.cues import KINDS, Room, sound_samples
+from guidecast.script.cues import CUE_GAP, KINDS, Room, count_every, sound_samples
 from guidecast.script.model import Line, Script, Visit
 
 # Gaps, in seconds. Chosen by ear: long enough to separate thoughts, short enough to flow.
@@ -30,7 +30,6 @@ BEFORE_PERFORM = 0.3
 AFTER_OPENING = 1.0
 BEFORE_CLOSING = 0.6
 TAIL = 1.5  # silence after the last word, so the ending is not abrupt
-CUE_GAP = 0.25  # the least silence between two cues inside a perform time
 MIN_PERFORM = 1.0
 MAX_SESSION_S = MAX_SECONDS  # a whole session, like any one duration, lasts at most a day
 
@@ -251,6 +250,13 @@ class _Layout:
                 notes.append(
                     f"{visit.label} grew from {format_duration(asked)} to "
                     f"{format_duration(given)} to fit its count or countdown"
+                )
+            count = visit.step.count
+            every = count_every(visit, self.bank, lambda text: self.clip(text) / self.rate)
+            if count and every > count.every + 0.001:
+                notes.append(
+                    f"{visit.label} counts every {format_duration(every)}, not every "
+                    f"{format_duration(count.every)}: its numbers take longer to say"
                 )
             t = self._lay_out_visit(visit, t, self.s(given), cues, steps, notes)
         t += self.s(BEFORE_CLOSING)
