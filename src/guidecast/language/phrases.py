@@ -64,6 +64,17 @@ def default_voice(tag: str) -> str | None:
     return language.voice
 
 
+def voice_table() -> dict[str, str]:
+    """Every tag with a default voice of its own (`es-*`: any region not listed)."""
+    table: dict[str, str] = {}
+    for language in LANGUAGES.values():
+        table[language.code] = language.voice
+        table.update((tag, voice) for tag, (_, voice) in language.regions.items())
+        if language.other_regions_voice:
+            table[f"{language.code}-*"] = language.other_regions_voice
+    return table
+
+
 @dataclass(frozen=True)
 class PhraseBank:
     """Everything a language needs for the cues: templates and how to say numbers and times."""
