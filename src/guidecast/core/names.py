@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from anyascii import anyascii
 
 MAX_SLUG = 60
 _WINDOWS_RESERVED = {
@@ -20,9 +21,11 @@ def slugify(title: str, fallback: str = "routine") -> str:
     """`Breast massage: after a feed` -> `breast-massage-after-a-feed`.
 
     ASCII letters, digits and single hyphens only, so no `/`, `..` or drive letter survives;
-    at most 60 characters, cut at a word; Windows device names get a suffix.
+    at most 60 characters, cut at a word; Windows device names get a suffix. Other scripts are
+    transliterated (`Массаж груди` -> `massazh-grudi`), so a Russian title keeps a name of
+    its own instead of the fallback.
     """
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    ascii_text = anyascii(title)
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > MAX_SLUG:
         slug = slug[:MAX_SLUG].rsplit("-", 1)[0] or slug[:MAX_SLUG]
