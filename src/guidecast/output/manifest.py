@@ -68,6 +68,7 @@ def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any
         "description": routine.description,
         "source": routine.source,
         "version": routine.version,
+        "language": routine.language,
         "duration_s": _seconds(timeline.length, rate),
         "samples": timeline.length,
         "sample_rate": rate,

@@ -2,17 +2,16 @@
 
 A pure function of the timeline. Chapters cover the whole audio with no gap: an
 "Introduction" before the first step (when the intro is spoken), one chapter per step visit
-(named with its side and round), and "Closing" after the last step.
+(named with its side and round), and "Closing" after the last step, all in the routine's
+language ("Introducción", "ronda 1 de 2").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from guidecast.language.interface import word
 from guidecast.timeline.layout import StepSpan, Timeline
-
-INTRODUCTION = "Introduction"
-CLOSING = "Closing"
 
 
 @dataclass(frozen=True)
@@ -27,27 +26,34 @@ class Chapter:
         return round(self.start * 1000 / sample_rate), round(self.end * 1000 / sample_rate)
 
 
-def chapter_title(span: StepSpan) -> str:
-    """`Circles (left breast, round 2 of 3)`: what a player's chapter list shows."""
+def span_detail(span: StepSpan, language: str = "en") -> str:
+    """`left breast, round 2 of 3`: where a visit sits, in the routine's language."""
     parts = []
     if span.side:
         parts.append(span.side)
     if span.round is not None and span.rounds:
-        parts.append(f"round {span.round} of {span.rounds}")
-    return span.title + (f" ({', '.join(parts)})" if parts else "")
+        parts.append(word(language, "round_of", round=span.round, rounds=span.rounds))
+    return ", ".join(parts)
 
 
-def chapters(timeline: Timeline) -> list[Chapter]:
+def chapter_title(span: StepSpan, language: str = "en") -> str:
+    """`Circles (left breast, round 2 of 3)`: what a player's chapter list shows."""
+    detail = span_detail(span, language)
+    return span.title + (f" ({detail})" if detail else "")
+
+
+def chapters(timeline: Timeline, language: str = "en") -> list[Chapter]:
+    introduction, closing = word(language, "introduction"), word(language, "closing")
     found: list[Chapter] = []
     steps = timeline.steps
     if not steps:
-        return [Chapter(INTRODUCTION, 0, timeline.length)]
+        return [Chapter(introduction, 0, timeline.length)]
     if steps[0].start > 0:
-        found.append(Chapter(INTRODUCTION, 0, steps[0].start))
+        found.append(Chapter(introduction, 0, steps[0].start))
     for span in steps:
-        found.append(Chapter(chapter_title(span), span.start, span.end, span.id))
+        found.append(Chapter(chapter_title(span, language), span.start, span.end, span.id))
     if steps[-1].end < timeline.length:
-        found.append(Chapter(CLOSING, steps[-1].end, timeline.length))
+        found.append(Chapter(closing, steps[-1].end, timeline.length))
     return found
 
 
