@@ -65,6 +65,8 @@ LANGUAGE = Language(
         "next_step": "Nächster Schritt",
         "previous_step": "Vorheriger Schritt",
         "jump_to_current": "Zum aktuellen Schritt in der Liste springen",
+        "space_key": "Leertaste",
+        "enter_key": "Eingabe",
         "steps": "Schritte",
         "now": "Jetzt",
         "starts_lasts": "Beginnt bei {start}, dauert {length}.",

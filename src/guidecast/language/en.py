@@ -69,6 +69,8 @@ LANGUAGE = Language(
         "next_step": "Next step",
         "previous_step": "Previous step",
         "jump_to_current": "Jump to the step you are on in the list",
+        "space_key": "Space",
+        "enter_key": "Enter",
         "steps": "Steps",
         "now": "Now",
         "starts_lasts": "Starts at {start}, lasts {length}.",

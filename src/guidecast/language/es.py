@@ -68,6 +68,8 @@ LANGUAGE = Language(
         "next_step": "Paso siguiente",
         "previous_step": "Paso anterior",
         "jump_to_current": "Ir al paso actual en la lista",
+        "space_key": "Espacio",
+        "enter_key": "Intro",
         "steps": "Pasos",
         "now": "Ahora",
         "starts_lasts": "Empieza en {start} y dura {length}.",

@@ -66,6 +66,8 @@ LANGUAGE = Language(
         "next_step": "Étape suivante",
         "previous_step": "Étape précédente",
         "jump_to_current": "Aller à l'étape en cours dans la liste",
+        "space_key": "Espace",
+        "enter_key": "Entrée",
         "steps": "Étapes",
         "now": "En cours",
         "starts_lasts": "Commence à {start}, dure {length}.",

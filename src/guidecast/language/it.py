@@ -65,6 +65,8 @@ LANGUAGE = Language(
         "next_step": "Passaggio successivo",
         "previous_step": "Passaggio precedente",
         "jump_to_current": "Vai al passaggio in corso nell'elenco",
+        "space_key": "Spazio",
+        "enter_key": "Invio",
         "steps": "Passaggi",
         "now": "Adesso",
         "starts_lasts": "Inizia a {start}, dura {length}.",

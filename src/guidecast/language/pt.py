@@ -68,6 +68,8 @@ LANGUAGE = Language(
         "next_step": "Próximo passo",
         "previous_step": "Passo anterior",
         "jump_to_current": "Ir para o passo atual na lista",
+        "space_key": "Espaço",
+        "enter_key": "Enter",
         "steps": "Passos",
         "now": "Agora",
         "starts_lasts": "Começa em {start} e dura {length}.",

@@ -74,6 +74,8 @@ LANGUAGE = Language(
         "next_step": "Следующий шаг",
         "previous_step": "Предыдущий шаг",
         "jump_to_current": "Перейти к текущему шагу в списке",
+        "space_key": "Пробел",
+        "enter_key": "Enter",
         "steps": "Шаги",
         "now": "Сейчас",
         "starts_lasts": "Начало в {start}, длительность {length}.",
