@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from guidecast.language.interface import word
 from guidecast.live.player import Event, Player
 from guidecast.live.show import Snapshot
+from guidecast.timeline.chapters import span_detail
 from guidecast.timeline.layout import StepSpan
-
-KEYS_HELP = "space pause · n next · p previous · r repeat · q quit"
 
 # A 3x5 pixel font for the big clock, drawn with half blocks: three text rows per digit.
 _FONT = {
@@ -69,14 +69,14 @@ def _hms(whole: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def step_label(snap: Snapshot, index: int) -> str:
+def step_label(snap: Snapshot, index: int, language: str = "en") -> str:
     span = snap.timeline.steps[index]
-    return f"{index + 1}/{len(snap.timeline.steps)} {span.id}: {span.title}{_where(span)}"
+    return f"{index + 1}/{len(snap.timeline.steps)} {span.id}: {span.title}{_where(span, language)}"
 
 
-def _where(span: StepSpan) -> str:
-    parts = [p for p in (span.side, span.round and f"round {span.round} of {span.rounds}") if p]
-    return f" ({', '.join(parts)})" if parts else ""
+def _where(span: StepSpan, language: str) -> str:
+    detail = span_detail(span, language)
+    return f" ({detail})" if detail else ""
 
 
 # -- plain lines ---------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class PlainView:
                 f"first audio {event.wall - player.started:.3f} s after start",
             )
         elif kind == "step" and event.step is not None:
-            self._line(event.position, "step", step_label(snap, event.step))
+            self._line(event.position, "step", step_label(snap, event.step, player.show.language))
         elif kind == "cue" and event.cue is not None and event.cue.text is not None:
             self._line(event.position, "cue", f"{event.cue.kind}: {event.cue.text}")
         elif kind == "repeat" and event.cue is not None:
@@ -166,37 +166,41 @@ def screen(player: Player, width: int = 80) -> Any:
     section = snap.section(position)
     steps = timeline.steps
     now = player.replaying or snap.cue_at(position)
+    lang = player.show.language
+
+    def say(key: str, **values: object) -> str:
+        return word(lang, key, **values)
 
     if section < 0:
-        label, title = "BEFORE YOU START", player.show.title
+        label, title = say("before_you_start").upper(), player.show.title
         words = [c for c in snap.cues_between(0, steps[0].start if steps else 1) if c.text]
         step_left = (steps[0].start - position) / rate if steps else 0.0
-        left_label = "until the first step"
+        left_label = say("until_first_step")
     elif section >= len(steps):
-        label, title = "TO FINISH", player.show.title
+        label, title = say("to_finish").upper(), player.show.title
         words = [
             c for c in snap.cues_between(snap.section_start(section), timeline.length) if c.text
         ]
         step_left = (timeline.length - position) / rate
-        left_label = "to the end"
+        left_label = say("to_the_end")
     else:
         span = steps[section]
         ids = list(dict.fromkeys(s.id for s in steps))  # the routine's steps, sides as one
-        parts = [f"STEP {ids.index(span.id) + 1} OF {len(ids)}"]
+        parts = [say("step_of", step=ids.index(span.id) + 1, steps=len(ids)).upper()]
         parts += [p.upper() for p in (span.side,) if p]
         if span.round:
-            parts.append(f"ROUND {span.round} OF {span.rounds}")
+            parts.append(say("round_of", round=span.round, rounds=span.rounds).upper())
         label, title = "  ·  ".join(parts), span.title
         words = snap.step_words(section)
         if position < span.perform_start:
             step_left = (span.perform_end - span.perform_start) / rate
-            left_label = "for this step, after the words"
+            left_label = say("after_the_words")
         elif position < span.perform_end:
             step_left = (span.perform_end - position) / rate
-            left_label = "left in this step"
+            left_label = say("left_in_step")
         else:
             step_left = (span.end - position) / rate
-            left_label = "pause before the next step"
+            left_label = say("pause_before_next")
 
     body = Text()
     body.append(label + "\n", style="bold cyan")
@@ -215,34 +219,34 @@ def screen(player: Player, width: int = 80) -> Any:
     session_left = (timeline.length - position) / rate
     bar = ProgressBar(total=max(1, timeline.length), completed=position, width=max(10, width - 34))
     session = Table.grid(padding=(0, 2))
-    about = "" if snap.final else "about "
-    session.add_row(bar, Text(f"session: {about}{clock(session_left)} left", style="bold"))
+    left = say("session_left" if snap.final else "session_about_left", time=clock(session_left))
+    session.add_row(bar, Text(left, style="bold"))
 
     if section + 1 < len(steps):
         following = steps[section + 1]
-        upcoming = f"Next: {following.title}{_where(following)}"
+        upcoming = say("next", title=following.title + _where(following, lang))
     elif section < len(steps):
-        upcoming = "Next: the end"
+        upcoming = say("next_the_end")
     else:
         upcoming = ""
 
     if player.finished:
-        state = "■ finished"
+        state = "■ " + say("finished").lower()
     elif player.paused:
-        state = "❚❚ paused"
+        state = "❚❚ " + say("paused")
     elif player.replaying is not None:
-        state = "↻ saying it again"
+        state = "↻ " + say("saying_again")
     elif player.waiting:
-        state = "… preparing speech"
+        state = "… " + say("preparing")
     else:
-        state = "▶ playing"
+        state = "▶ " + say("playing")
     if player.speed != 1:
         state += f"  {player.speed:g}×"
     return Panel(
         Group(body, timer, Text(""), session, Text(upcoming, style="bold magenta")),
         title=Text(player.show.title, style="bold"),
         title_align="left",
-        subtitle=Text(f"{state}   {KEYS_HELP}"),
+        subtitle=Text(f"{state}   {say('keys_help')}"),
         subtitle_align="left",
         padding=(1, 2),
         width=width,
