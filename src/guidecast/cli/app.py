@@ -20,11 +20,13 @@ from guidecast.cli.listing import (
     load_routine_named,
     plan_routine,
     routine_lines,
+    routine_paths,
     voice_lines,
 )
 from guidecast.cli.options import (
     ChimeOption,
     EngineOption,
+    LanguageOption,
     LengthOption,
     OutOption,
     PaceOption,
@@ -107,10 +109,12 @@ def build(
     page: Annotated[
         bool, typer.Option("--page", help="Also write OUT/<slug>.html, a player page.")
     ] = False,
+    language: LanguageOption = None,
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
     Example: guidecast build my-routine.yaml -o sessions --length 10m
+    Example: guidecast build lactation-massage --language es
     """
     with errors_as_messages():
         from guidecast.build import Extras, audio_settings
@@ -118,7 +122,7 @@ def build(
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
-        loaded = load_routine_named(routine)
+        loaded = load_routine_named(routine, language)
         check_set_ids(loaded, pacing)
         with progress_bar(True) as progress:
             result = build_routine(
@@ -173,6 +177,7 @@ def build_all(
     page: Annotated[
         bool, typer.Option("--page", help="Also write a player page for each.")
     ] = False,
+    language: LanguageOption = None,
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
@@ -181,17 +186,10 @@ def build_all(
     with errors_as_messages():
         from guidecast.build import AudioSettings, Extras
         from guidecast.build import build as build_routine
-        from guidecast.routine.library import routines_dir
         from guidecast.speech.voice import voice_for
         from guidecast.speech.workers import SpeechPool
 
-        if shipped == (folder is not None):
-            raise UsageError("give a folder of routines, or --shipped (not both)")
-        source = routines_dir() if shipped else folder
-        assert source is not None
-        paths = sorted(source.glob("*.yaml")) + sorted(source.glob("*.yml"))
-        if not paths:
-            raise UsageError(f"no routine files (*.yaml) in {source}")
+        paths = routine_paths(folder, shipped, language)
         routines = [
             load_routine_named(str(path)) for path in paths
         ]  # all valid before any is built
@@ -222,14 +220,15 @@ def build_all(
 
 
 @app.command()
-def validate(routine: RoutineArg) -> None:
-    """Check a routine; print "ok" and its total length, or every problem found.
+def validate(routine: RoutineArg, language: LanguageOption = None) -> None:
+    """Check a routine; print "ok" and its total length, or every problem found. A language
+    guidecast has no cue phrases for is named, with the languages it has.
 
     Example: guidecast validate my-routine.yaml
     """
     with errors_as_messages():
-        session = plan_routine(routine, Pacing())
-        print_notes(session.timeline.notes)
+        session = plan_routine(routine, Pacing(), language)
+        print_notes(session.notes)
         typer.echo(f"ok  {format_clock(session.timeline.seconds)}")
 
 
@@ -243,6 +242,7 @@ def preview(
     chime: ChimeOption = None,
     pacing_file: PacingFileOption = None,
     engine: EngineOption = None,
+    language: LanguageOption = None,
 ) -> None:
     """Print the timeline as a table (start, end, step, what is heard); makes no audio files.
 
@@ -250,7 +250,7 @@ def preview(
     """
     with errors_as_messages():
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
-        session = plan_routine(routine, pacing)
+        session = plan_routine(routine, pacing, language)
         timeline = session.timeline
         rate_hz = timeline.sample_rate
         typer.echo(f"{session.routine.title}  ({format_clock(timeline.seconds)})")
@@ -269,7 +269,7 @@ def preview(
                 f"  {(cue.step or ''):<18} {cue.kind}: {heard}"
             )
             previous = max(previous, cue.end)
-        print_notes(timeline.notes)
+        print_notes(session.notes)
 
 
 @app.command()
@@ -294,6 +294,7 @@ def play(
     speed: Annotated[
         float, typer.Option(help="Run the clock and sound this many times faster.")
     ] = 1.0,
+    language: LanguageOption = None,
 ) -> None:
     """Play a session aloud now, with a live view; speech is made as it plays, no files written.
 
@@ -313,7 +314,10 @@ def play(
         if routine is None:
             raise UsageError("give a routine to play (guidecast list shows the shipped ones)")
         from guidecast.live.play import play as play_session
+        from guidecast.routine.library import resolve
 
+        if language is not None:
+            routine = str(resolve(routine, language))
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         player = play_session(
             routine, pacing, device, speed, started, warn=lambda note: print_notes([note])
@@ -341,13 +345,15 @@ def voices(
 
 
 @app.command("list")
-def list_routines() -> None:
-    """List the shipped routines: name, title, length, steps and source article.
+def list_routines(language: LanguageOption = None) -> None:
+    """List the shipped routines: name, title, length, steps, languages and source article.
 
-    Example: guidecast list
+    Build a translation by name and language: guidecast build lactation-massage --language es
+
+    Example: guidecast list --language es
     """
     with errors_as_messages():
-        for line in routine_lines():
+        for line in routine_lines(language):
             typer.echo(line)
 
 
