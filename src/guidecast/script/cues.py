@@ -161,7 +161,16 @@ def _countdown_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wan
 
 
 def _countdown_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
-    return _countdown_span(visit, bank, seconds) + 0.5 if visit.cues.countdown else 0.0
+    if not visit.cues.countdown:
+        return 0.0
+    span = _countdown_span(visit, bank, seconds)
+    count = visit.step.count
+    if not count:
+        return span + 0.5
+    # A count in the same step: the countdown starts a gap after the count's last number.
+    every = count_every(visit, bank, seconds)
+    count_end = COUNT_LEAD + (count.to - 1) * every + seconds(bank.number(count.to))
+    return max(span + 0.5, count_end + CUE_GAP + span + 0.01)
 
 
 # -- next_up: "Next up: Strokes.", just before the countdown (or the end) --------------------
