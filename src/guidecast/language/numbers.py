@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-
-from num2words import num2words
+from typing import Any
 
 from guidecast.language.spec import Unit
 
 NOMINATIVE, ACCUSATIVE, GENITIVE = "nominative", "accusative", "genitive"
+
+
+def num2words(n: int, **options: Any) -> str:
+    # Imported on first use: speech workers read this package for default voices only, and a
+    # worker's start-up (before it ignores Ctrl-C) should not pay for num2words' 40 languages.
+    from num2words import num2words as spell
+
+    return spell(n, **options)
 
 
 def cardinal(n: int, code: str, gender: str | None = None, case: str = NOMINATIVE) -> str:
