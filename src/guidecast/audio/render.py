@@ -1,4 +1,5 @@
-"""Streaming the session's PCM: the timeline played out chunk by chunk, never held whole.
+"""The session's PCM from its timeline and clips: streamed chunk by chunk for a build
+(`stream_pcm`), or any range of samples for live playback (`render_range`). Never held whole.
 
 Memory stays flat however long the session: silence comes from one shared buffer of zeros,
 speech from the clips, and nothing is concatenated.
@@ -6,11 +7,12 @@ speech from the clips, and nothing is concatenated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 
 from guidecast.audio.sounds import sound_pcm
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
-from guidecast.timeline.layout import Timeline
+from guidecast.timeline.layout import Cue, Timeline
 
 CHUNK_SECONDS = 1.0
 
@@ -27,7 +29,7 @@ def stream_pcm(
         if cue.end <= position:
             continue
         yield from _silence(cue.start - position, zeros, chunk)
-        pcm = clips[cue.text].pcm if cue.text is not None else sound_pcm(cue.sound or "", rate)
+        pcm = cue_pcm(cue, clips, rate)
         if len(pcm) != cue.length * SAMPLE_WIDTH:
             raise ValueError(f"clip length changed since the timeline was made: {cue}")
         offset = max(0, position - cue.start) * SAMPLE_WIDTH
@@ -42,3 +44,33 @@ def _silence(samples: int, zeros: bytes, chunk: int) -> Iterator[bytes]:
         n = min(samples, chunk)
         yield zeros[: n * SAMPLE_WIDTH]
         samples -= n
+
+
+def cue_pcm(cue: Cue, clips: Mapping[str, SpeechClip], sample_rate: int) -> bytes:
+    """A cue's sound: its clip's PCM, or the generated sound's."""
+    return clips[cue.text].pcm if cue.text is not None else sound_pcm(cue.sound or "", sample_rate)
+
+
+def render_range(
+    timeline: Timeline,
+    cue_starts: Sequence[int],
+    clips: Mapping[str, SpeechClip],
+    start: int,
+    count: int,
+) -> bytes:
+    """The session's PCM for samples [start, start + count): silence with cues copied in.
+    `cue_starts` are the cues' starts, for a binary search to the first cue heard."""
+    out = bytearray(count * SAMPLE_WIDTH)
+    end = start + count
+    index = max(0, bisect_right(cue_starts, start) - 1)
+    for cue in timeline.cues[index:]:
+        if cue.start >= end:
+            break
+        if cue.end <= start:
+            continue
+        pcm = cue_pcm(cue, clips, timeline.sample_rate)
+        low, high = max(start, cue.start), min(end, cue.end)
+        out[(low - start) * SAMPLE_WIDTH : (high - start) * SAMPLE_WIDTH] = pcm[
+            (low - cue.start) * SAMPLE_WIDTH : (high - cue.start) * SAMPLE_WIDTH
+        ]
+    return bytes(out)

@@ -30,10 +30,11 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from guidecast.audio.render import render_range
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError
 from guidecast.live.leveled import Leveled, Recent, kept
-from guidecast.live.show import Snapshot, render_range
+from guidecast.live.show import Snapshot
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing
 from guidecast.script.cues import structural_texts, visit_texts
@@ -84,6 +85,7 @@ class LiveShow:
         self.pacing = pacing
         self.voice = voice
         self.title = routine.title
+        self.language = routine.language
         self.sample_rate = voice.sample_rate
         self.script: Script = make_script(routine)
         self.clips: dict[str, SpeechClip] = {}
@@ -325,7 +327,7 @@ class LiveShow:
     # -- sound -----------------------------------------------------------------------------
 
     def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
-        return render_range(snap, self.clips, start, count)
+        return render_range(snap.timeline, snap.cue_starts, self.clips, start, count)
 
 
 def _unfitted(pacing: Pacing) -> Pacing:

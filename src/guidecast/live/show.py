@@ -18,9 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from guidecast.audio.sounds import sound_pcm
 from guidecast.core.errors import UsageError
-from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.timeline.layout import Cue, StepSpan, Timeline
 from guidecast.timeline.notes import Note
 from guidecast.timeline.structure import Place, places
@@ -117,6 +115,7 @@ class Snapshot:
 
 class Show(Protocol):
     title: str
+    language: str  # the routine's language tag: the view's words follow it
     sample_rate: int
     error: BaseException | None
 
@@ -129,28 +128,6 @@ class Show(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def render_range(snap: Snapshot, clips: Mapping[str, SpeechClip], start: int, count: int) -> bytes:
-    """The session's PCM for samples [start, start + count): silence with cues copied in."""
-    timeline = snap.timeline
-    out = bytearray(count * SAMPLE_WIDTH)
-    end = start + count
-    index = max(0, bisect_right(snap.cue_starts, start) - 1)
-    for cue in timeline.cues[index:]:
-        if cue.start >= end:
-            break
-        if cue.end <= start:
-            continue
-        if cue.text is not None:
-            pcm = clips[cue.text].pcm
-        else:
-            pcm = sound_pcm(cue.sound or "", timeline.sample_rate)
-        low, high = max(start, cue.start), min(end, cue.end)
-        out[(low - start) * SAMPLE_WIDTH : (high - start) * SAMPLE_WIDTH] = pcm[
-            (low - cue.start) * SAMPLE_WIDTH : (high - cue.start) * SAMPLE_WIDTH
-        ]
-    return bytes(out)
 
 
 def timeline_from_manifest(data: Mapping[str, Any]) -> Timeline:
@@ -223,6 +200,7 @@ class FileShow:
             data = json.loads(manifest.read_text())
             timeline = timeline_from_manifest(data)
             self.title = str(data.get("title") or manifest.stem)
+            self.language = str(data.get("language") or "en")
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise UsageError(f"{manifest}: not a guidecast manifest ({err})") from None
         try:
