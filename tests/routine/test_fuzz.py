@@ -292,7 +292,7 @@ class Maker:
                 "title": self.text,
                 "say": self.words,
                 "duration": self.duration,
-                "pause": lambda: self.pick([0, self.duration()], ["0", -1]),
+                "pause": lambda: self.pick([self.duration()], [0, "0", -1]),  # 0 is refused
                 "sides": lambda: (
                     self.sides()
                     if self.chance(0.5)

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from guidecast.build import Session
+from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import GuidecastError, UsageError
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing
@@ -14,7 +15,6 @@ from guidecast.serve.choices import Choices, applied, first_sides, saved_pacing,
 from guidecast.serve.jobs import Builds
 from guidecast.serve.planner import Planner
 from guidecast.serve.practice import PracticeLog
-from guidecast.speech.engines.espeak import DEFAULT_RATE
 
 
 class LibraryApi:
@@ -91,7 +91,7 @@ class LibraryApi:
             "source": r.source,
             "language": r.language,
             "steps": steps,
-            "rate": r.voice.rate or DEFAULT_RATE,
+            "rate": r.voice.rate or SPEECH_RATE,
             "chime": r.chime,
             "sides": list(sides),
             "last_first_side": last,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from guidecast.core.durations import format_clock
+from guidecast.core.durations import format_length, format_position
 from guidecast.serve.practice import Played
 
 
@@ -153,8 +153,8 @@ valid.</p>
 def log_page(entries: list[Played], streak: int) -> str:
     rows = "".join(
         f"<tr><td>{_e(e.started.astimezone().strftime('%Y-%m-%d %H:%M'))}</td>"
-        f"<td>{_e(e.title)}</td><td>{_e(format_clock(e.played_s))} of "
-        f"{_e(format_clock(e.length_s))}</td>"
+        f"<td>{_e(e.title)}</td><td>{_e(format_position(e.played_s))} of "
+        f"{_e(format_length(e.length_s))}</td>"
         f"<td>{'played to the end' if e.finished else 'stopped'}</td>"
         f"<td>{_e(e.first_side or '')}</td></tr>"
         for e in entries

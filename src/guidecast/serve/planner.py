@@ -14,7 +14,7 @@ from typing import Any
 
 from guidecast.build import Session, plan
 from guidecast.core.defaults import SAMPLE_RATE as DEFAULT_SAMPLE_RATE
-from guidecast.core.durations import format_clock
+from guidecast.core.durations import format_length
 from guidecast.output.manifest import manifest
 from guidecast.routine.model import Routine, VoiceSettings
 from guidecast.routine.pacing import Pacing
@@ -58,7 +58,7 @@ def plan_view(session: Session) -> dict[str, Any]:
     data = manifest(session.routine, timeline, "")
     return {
         "seconds": round(timeline.seconds, 3),
-        "clock": format_clock(timeline.seconds),
+        "clock": format_length(timeline.seconds),
         "steps": data["steps"],
         "notes": data["notes"],
     }
