@@ -118,10 +118,11 @@ def test_list_shows_every_routine() -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["name", "title", "length", "steps", "source"]
+    assert lines[0].split() == ["name", "title", "length", "steps", "languages", "source"]
     for name in NAMES:
         (row,) = [line for line in lines if line.startswith(name + " ")]
         routine = load(name)
         assert routine.title in row and (routine.source or "") in row
         assert re.search(r"\b\d+:\d\d\b", row)
         assert f" {len(routine.all_steps())} " in row
+        assert " en " in row  # the languages it comes in, the original first

@@ -246,6 +246,7 @@ RESERVED |= {f"lpt{i}" for i in range(1, 10)}
         # other scripts and emoji: transliterated, with a hash of the title
         ("日本語のマッサージ", "ribenyunomatsaji-9ad2b694"),
         ("Массаж", "massazh-63f4e707"),
+        ("Массаж груди после кормления", "massazh-grudi-posle-kormleniya-09dbe413"),
         ("Μασάζ", "masaz-a038e6d0"),
         ("تدليك الثدي", "tdlyk-lthdy-ca94ea31"),
         ("Straße", "strasse-58a3778c"),
@@ -279,6 +280,7 @@ def test_slugify_long_titles(title: str, slug: str) -> None:
 
 def test_slugify_fallback() -> None:
     assert slugify("???", fallback="session") == "session-a03b221c"
+    assert slugify("→ * ?", fallback="massage") == "massage-5a24baa5"
     assert slugify("Массаж", fallback="massage") == "massazh-63f4e707"  # spelled: no fallback
 
 

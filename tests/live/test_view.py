@@ -69,3 +69,34 @@ def test_the_screen_shows_step_words_times_and_next(routine_file: Path, planned:
 
 def test_big_digits() -> None:
     assert big_text("1:05") == ["▄█  ▄ █▀█ █▀▀", " █  ▄ █ █ ▀▀█", "▀▀▀   ▀▀▀ ▀▀▀"]
+
+
+def test_the_screen_speaks_the_routines_language(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from guidecast.routine.library import resolve
+
+    routine = read_routine_file(resolve("lactation-massage", "ru"))
+    show = LiveShow(routine, Pacing(), voice_for(routine, Pacing(), DEFAULT_SAMPLE_RATE))
+    try:
+        show.start()
+        show.wait_final(timeout=120)
+        player = Player(show)
+        steps = show.snapshot().timeline.steps
+        span = next(s for s in steps if s.side == "левая грудь")
+        player.position = span.perform_start + 2 * DEFAULT_SAMPLE_RATE
+        console = Console(file=io.StringIO(), record=True, width=100, color_system=None)
+        console.print(screen(player, 100))
+        text = console.export_text()
+        player.position = 0
+        console.print(screen(player, 100))
+        before = console.export_text()
+    finally:
+        show.close()
+    assert "ШАГ 3 ИЗ 9  ·  ЛЕВАЯ ГРУДЬ" in text
+    assert "до конца шага" in text
+    assert "Дальше: Круги ладонями (правая грудь)" in text
+    assert "занятие: осталось" in text and "пробел пауза" in text
+    assert "ПЕРЕД НАЧАЛОМ" in before and "до первого шага" in before
+    for english in ("STEP", "left in this step", "Next:", "session:", "BEFORE YOU START"):
+        assert english not in text + before, english

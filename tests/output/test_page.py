@@ -609,3 +609,64 @@ def test_screenshots_and_colour_schemes(
     # The README's picture: written when missing, or remade on request.
     if not SCREENSHOT.exists() or os.environ.get("GUIDECAST_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(tmp_path / "page-wide.png", SCREENSHOT)
+
+
+# --- In the session's language -------------------------------------------------------------
+
+SPANISH_ROUTINE = """\
+guidecast: 1
+title: Manos calientes, respiración tranquila
+language: es
+intro: Hola. Empezamos.
+steps:
+  - id: calentar
+    title: Calienta las manos
+    say: Frota las manos hasta que estén calientes.
+    duration: 4s
+  - id: circulos
+    title: Círculos lentos
+    say: Haz círculos lentos con las yemas.
+    duration: 4s
+    sides: {names: [lado izquierdo, lado derecho]}
+"""
+
+
+@pytest.fixture(scope="module")
+def spanish(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    return build_with_page(tmp_path_factory.mktemp("spanish-page"), SPANISH_ROUTINE)
+
+
+def test_a_spanish_page_is_written_in_spanish(spanish: tuple[Path, dict]) -> None:
+    page, manifest = spanish
+    text = page.read_text(encoding="utf-8")
+    assert manifest["language"] == "es"
+    assert '<html lang="es">' in text
+    for english in ("Before you start", "Keyboard shortcuts", "left in the session", ">Play<"):
+        assert english not in text, english
+    assert "Antes de empezar" in text and "Atajos de teclado" in text
+
+
+def test_a_spanish_page_in_the_browser(browser: Any, spanish: tuple[Path, dict]) -> None:
+    page, manifest = spanish
+    player = Player(browser, page)
+    assert player.js("document.documentElement.lang") == "es"
+    assert player.text("#step-title") == "Antes de empezar"
+    assert player.text("#step-label") == "Introducción"
+    assert player.text("#play-label") == "Reproducir"
+    steps = manifest["steps"]
+    player.seek(steps[2]["start_s"] + 0.5)
+    player.wait_seeked()
+    # One numbering (the manifest's place): a step's sides are that one step.
+    assert steps[2]["place"] == "paso 2 de 2, lado derecho"
+    assert player.text("#step-label") == "Paso 2 de 2 · lado derecho"
+    assert player.text("#step-left-label") == "para acabar este paso"
+    assert player.js("$('#live').textContent") == "Paso 2 de 2, lado derecho: Círculos lentos"
+    labels = player.js("[...document.querySelectorAll('#steps button')].map(b => b.ariaLabel)")
+    assert labels[0].startswith("Calienta las manos. Empieza en 0:")
+    assert re.search(r"dura \d+ segundos\.$", labels[0]), labels[0]
+    assert manifest["chapters"][-1]["title"] == "Cierre"
+    player.js("audio.play()")
+    player.wait("!audio.paused")
+    player.wait("document.getElementById('play-label').textContent === 'Pausa'")
+    player.js("audio.pause()")
+    player.close()

@@ -413,3 +413,57 @@ def test_a_session_may_last_at_most_a_day() -> None:
     assert timeline_for(day).seconds > 16 * 3600
     with pytest.raises(UsageError, match=r"^this session would last 25h\d+m\d+s, more than 24h"):
         timeline_for(day, Pacing(pace=1.6))
+
+
+SLOW_NUMBERS = """\
+guidecast: 1
+title: T
+language: {language}
+chime: false
+steps:
+  - id: a
+    title: A
+    say: Go.
+    duration: 3s
+    count: {{to: 8, every: 0.5s}}
+    cues: {{countdown: 5}}
+  - id: b
+    title: B
+    say: Go.
+    duration: 4s
+    cues: {{countdown: 5}}
+"""
+
+
+@pytest.mark.parametrize("language", ["en", "es", "de", "ru"])
+def test_counts_and_countdowns_never_lose_a_number_to_a_slow_voice(language: str) -> None:
+    """Fake lengths of 0.1 s a character: "cuatro", "vier", "четыре" outlast a 0.5 s count and
+    a 1 s countdown's room; the spacing grows, the step grows, and every number is said."""
+    routine = parse_routine(SLOW_NUMBERS.format(language=language), "test.yaml")
+    script = make_script(routine)
+    lengths = fake_lengths(script.fixed_texts())
+    lengths.update({script.phrases.number(n): RATE for n in (2, 4)})  # two numbers of 1 s
+    timeline = build_timeline(script, Pacing(), lengths, RATE)
+    assert_well_formed(timeline)
+    bank = script.phrases
+    for step in ("a", "b"):
+        said = [c.text for c in timeline.cues if c.step == step and c.kind == "countdown"]
+        assert said == [bank.number(n) for n in range(5, 0, -1)], step
+    counted = [c.text for c in timeline.cues if c.step == "a" and c.kind == "count"]
+    assert counted == [bank.number(n) for n in range(1, 9)]
+    notes = [str(n) for n in timeline.notes]
+    assert not [n for n in notes if "dropped" in n]
+    assert any("step 'a' counts every" in n and "not every 0.5s" in n for n in notes)
+    assert any("step 'b' grew from 4s" in n for n in notes)
+
+
+def test_a_quick_voice_keeps_the_asked_spacing() -> None:
+    """English numbers that fit keep the count's own rhythm and a countdown a second apart."""
+    routine = parse_routine(SLOW_NUMBERS.format(language="en").replace("0.5s", "2s"), "t.yaml")
+    script = make_script(routine)
+    timeline = build_timeline(script, Pacing(), fake_lengths(script.fixed_texts()), RATE)
+    counts = [c.start for c in timeline.cues if c.kind == "count"]
+    assert {b - a for a, b in itertools.pairwise(counts)} == {2 * RATE}
+    downs = [c.start for c in timeline.cues if c.step == "b" and c.kind == "countdown"]
+    assert {b - a for a, b in itertools.pairwise(downs)} == {RATE}
+    assert not [n for n in timeline.notes if "counts every" in str(n)]

@@ -209,6 +209,73 @@ def test_chapters_always_cover_the_session_in_order(rounds: int, seconds: str) -
         assert all(c.start in starts for c in found[1:])  # cut only where a visit begins
 
 
+# -- in the routine's language -----------------------------------------------------------------
+
+LANGUAGES = ["en", "es", "fr", "de", "pt", "it", "ru"]
+ENGLISH_WORDS = {"step", "of", "round", "rounds", "to", "Introduction", "Closing"}
+
+
+def in_language(yaml_text: str, language: str) -> str:
+    return yaml_text.replace("guidecast: 1\n", f"guidecast: 1\nlanguage: {language}\n", 1)
+
+
+def test_numbering_and_chapters_are_in_the_routines_language() -> None:
+    timeline = timeline_for(in_language(SIDES_AND_ROUNDS, "es"))
+    assert [p.text("es") for p in places(timeline.steps)][:4] == [
+        "paso 1 de 3",
+        "paso 2 de 3, ronda 1 de 2, left side",  # the side is the routine's own words
+        "paso 2 de 3, ronda 1 de 2, right side",
+        "paso 3 de 3, ronda 1 de 2",
+    ]
+    assert places(timeline.steps)[3].parts("ru") == ["шаг 3 из 3", "круг 1 из 2"]
+    grouped_box = chapters(timeline_for(in_language(box(), "es")), language="es")
+    assert next(c.title for c in grouped_box if c.step) == "Box breathing (rondas 1 a 3 de 22)"
+    assert (
+        chapters(timeline_for(box(rounds=3)), EACH, "de")[0].title == "Breathe in (Runde 1 von 3)"
+    )
+    one_group = chapters(timeline_for(box(rounds=2, seconds="2s")), language="ru")
+    assert [c.title for c in one_group if c.step] == ["Box breathing (кругов: 2)"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES[1:])
+@pytest.mark.parametrize("rule", ["grouped", EACH])
+def test_no_english_numbering_word_in_another_languages_chapters(language: str, rule: str) -> None:
+    text = in_language(box(rounds=9, seconds="3s"), language).replace("Box breathing", "X")
+    text = text.replace("Breathe in", "X").replace("Breathe out", "X").replace("Hold", "X")
+    timeline = timeline_for(text)
+    titles = [c.title for c in chapters(timeline, rule, language)]
+    shown = [*titles, *(p.text(language) for p in places(timeline.steps))]
+    assert shown and all(not ENGLISH_WORDS & set(line.replace("(", " ").split()) for line in shown)
+
+
+def test_a_slow_voices_count_starts_with_the_perform_time_and_widens_only_when_it_must() -> None:
+    """Spanish numbers of 0.1 s a character: "cuatro" (0.6 s) and a gap fit in a second, so the
+    box keeps 4-4-4-4 from the perform time's start; a 0.5 s count widens to the longest
+    number ("cuatro") and a gap, and says so in one grouped line a step."""
+    keeps = timeline_for(in_language(box(rounds=2), "es"))
+    for span in keeps.steps:
+        own = [
+            c
+            for c in keeps.cues
+            if c.kind == "count"
+            and c.step == span.id
+            and span.perform_start <= c.start < span.perform_end
+        ]
+        assert [c.start - span.perform_start for c in own] == [0, RATE, 2 * RATE, 3 * RATE]
+        assert span.perform_end - span.perform_start == 4 * RATE
+    assert keeps.notes == ()
+    fast = in_language(box(rounds=2), "es").replace("every: 1s", "every: 0.5s")
+    widened = timeline_for(fast)
+    span = widened.steps[0]
+    own = [c for c in widened.cues if c.kind == "count" and c.step == span.id][:4]
+    gaps = {b.start - a.start for a, b in itertools.pairwise(own)}
+    assert own[0].start == span.perform_start and gaps == {round(0.851 * RATE)}  # 0.6 + 0.25
+    assert grouped(widened.notes)[0] == (
+        "step 'in' counts every 0.9s, not every 0.5s: its numbers take longer to say, "
+        "in each of its 2 rounds"
+    )
+
+
 # -- a sentence turned off ---------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from guidecast.audio.leveling import Loudness, level
+from guidecast.language.phrases import unsupported_note
 from guidecast.routine.model import Routine
 from guidecast.script.model import Script
 from guidecast.speech.engine import SpeechClip
@@ -31,9 +32,12 @@ class Session:
 
     @property
     def notes(self) -> tuple[Note | str, ...]:
-        """What the build should tell the user: the timeline's notes, and a loudness target
-        the voice could not reach."""
-        notes: tuple[Note | str, ...] = self.timeline.notes
+        """What the build should tell the user: a language without built-in phrases, the
+        timeline's notes, and a loudness target the voice could not reach."""
+        notes: tuple[Note | str, ...] = (
+            *filter(None, [unsupported_note(self.routine.language)]),
+            *self.timeline.notes,
+        )
         aim, reached = self.leveled_to, self.loudness
         if self.loudness_capped and aim and aim.target is not None and reached is not None:
             notes += (

@@ -20,11 +20,13 @@ from guidecast.cli.listing import (
     load_routine_named,
     plan_routine,
     preview_lines,
+    routine_paths,
 )
 from guidecast.cli.options import (
     ChaptersOption,
     ChimeOption,
     EngineOption,
+    LanguageOption,
     LengthOption,
     OutOption,
     PaceOption,
@@ -121,10 +123,12 @@ def build(
             "5-6 times smaller; browsers then seek it up to minutes off). Default: --cbr.",
         ),
     ] = False,
+    language: LanguageOption = None,
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).
 
     Example: guidecast build my-routine.yaml -o sessions --length 10m
+    Example: guidecast build lactation-massage --language es
     """
     with errors_as_messages():
         from guidecast.build import Extras, audio_settings
@@ -133,7 +137,7 @@ def build(
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness, vbr_silence)
         check_chapter_rule(chapter_rule)
-        loaded = load_routine_named(routine)
+        loaded = load_routine_named(routine, language)
         check_set_ids(loaded, pacing)
         with progress_bar(True) as progress:
             result = build_routine(
@@ -192,6 +196,7 @@ def build_all(
         bool, typer.Option("--page", help="Also write a player page for each.")
     ] = False,
     chapter_rule: ChaptersOption = "grouped",
+    language: LanguageOption = None,
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
@@ -200,18 +205,11 @@ def build_all(
     with errors_as_messages():
         from guidecast.build import AudioSettings, Extras
         from guidecast.build import build as build_routine
-        from guidecast.routine.library import routines_dir
         from guidecast.speech.voice import voice_for
         from guidecast.speech.workers import SpeechPool
 
         check_chapter_rule(chapter_rule)
-        if shipped == (folder is not None):
-            raise UsageError("give a folder of routines, or --shipped (not both)")
-        source = routines_dir() if shipped else folder
-        assert source is not None
-        paths = sorted(source.glob("*.yaml")) + sorted(source.glob("*.yml"))
-        if not paths:
-            raise UsageError(f"no routine files (*.yaml) in {source}")
+        paths = routine_paths(folder, shipped, language)
         routines = [
             load_routine_named(str(path)) for path in paths
         ]  # all valid before any is built
@@ -242,14 +240,15 @@ def build_all(
 
 
 @app.command()
-def validate(routine: RoutineArg) -> None:
-    """Check a routine; print "ok" and its total length, or every problem found.
+def validate(routine: RoutineArg, language: LanguageOption = None) -> None:
+    """Check a routine; print "ok" and its total length, or every problem found. A language
+    guidecast has no cue phrases for is named, with the languages it has.
 
     Example: guidecast validate my-routine.yaml
     """
     with errors_as_messages():
-        session = plan_routine(routine, Pacing())
-        print_notes(session.timeline.notes)
+        session = plan_routine(routine, Pacing(), language)
+        print_notes(session.notes)
         typer.echo(f"ok  {format_length(session.timeline.seconds)}")
 
 
@@ -263,6 +262,7 @@ def preview(
     chime: ChimeOption = None,
     pacing_file: PacingFileOption = None,
     engine: EngineOption = None,
+    language: LanguageOption = None,
 ) -> None:
     """Print the timeline as a table (start, end, step, what is heard); makes no audio files.
 
@@ -270,11 +270,10 @@ def preview(
     """
     with errors_as_messages():
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
-        session = plan_routine(routine, pacing)
+        session = plan_routine(routine, pacing, language)
         for line in preview_lines(session):
             typer.echo(line)
-        timeline = session.timeline
-        print_notes(timeline.notes)
+        print_notes(session.notes)
 
 
 @app.command()
@@ -299,6 +298,7 @@ def play(
     speed: Annotated[
         float, typer.Option(help="Run the clock and sound this many times faster.")
     ] = 1.0,
+    language: LanguageOption = None,
 ) -> None:
     """Play a session aloud now, with a live view; speech is made as it plays, no files written.
 
@@ -318,7 +318,10 @@ def play(
         if routine is None:
             raise UsageError("give a routine to play (guidecast list shows the shipped ones)")
         from guidecast.live.play import play as play_session
+        from guidecast.routine.library import resolve
 
+        if language is not None:
+            routine = str(resolve(routine, language))
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         player = play_session(
             routine, pacing, device, speed, started, warn=lambda note: print_notes([note])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -39,21 +40,51 @@ def voice_lines(engine: str | None, language: str | None) -> Iterator[str]:
             )
 
 
-def routine_lines() -> Iterator[str]:
-    """The shipped routines as a table: name, title, length, steps, source article."""
-    from guidecast.routine.library import routines_dir, shipped_names
+def routine_lines(language: str | None = None) -> Iterator[str]:
+    """The shipped routines as a table: name, title, length, steps, the languages each comes
+    in, source article. With `language`, the routines in that language, with their titles."""
+    from guidecast.core.errors import UsageError
+    from guidecast.routine.library import shipped_languages, shipped_names, translations
 
+    wanted = (language or "en").replace("_", "-").lower()
+    if wanted not in shipped_languages():
+        raise UsageError(
+            f"no shipped routine comes in {language!r}; languages: {', '.join(shipped_languages())}"
+        )
     rows = []
     for name in shipped_names():
-        session = plan_routine(str(routines_dir() / f"{name}.yaml"), Pacing())
+        found = translations(name)
+        if wanted not in found:
+            continue
+        session = plan_routine(str(found[wanted]), Pacing())
         routine = session.routine
         steps = str(len(routine.all_steps()))
         length = format_length(session.timeline.seconds)
-        rows.append((name, routine.title, length, steps, routine.source or ""))
-    header = ("name", "title", "length", "steps", "source")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+        rows.append((name, routine.title, length, steps, " ".join(found), routine.source or ""))
+    header = ("name", "title", "length", "steps", "languages", "source")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         yield "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+
+def routine_paths(folder: Path | None, shipped: bool, language: str | None) -> list[Path]:
+    """The routine files `build-all` builds: a folder's, or the shipped ones (in `language`)."""
+    from guidecast.core.errors import UsageError
+    from guidecast.routine.library import routines_dir, shipped_names, translations
+
+    if shipped == (folder is not None):
+        raise UsageError("give a folder of routines, or --shipped (not both)")
+    if language is not None and not shipped:
+        raise UsageError("--language picks shipped translations: use it with --shipped")
+    source = routines_dir() if shipped else folder
+    assert source is not None
+    paths = sorted(source.glob("*.yaml")) + sorted(source.glob("*.yml"))
+    if language is not None:
+        tag = language.replace("_", "-").lower()
+        paths = [translations(n)[tag] for n in shipped_names() if tag in translations(n)]
+    if not paths:
+        raise UsageError(f"no routine files (*.yaml) in {source}")
+    return paths
 
 
 def check_set_ids(routine: Any, pacing: Pacing) -> None:
@@ -62,11 +93,11 @@ def check_set_ids(routine: Any, pacing: Pacing) -> None:
     check_step_ids(pacing, [step.id for step in routine.all_steps()])
 
 
-def plan_routine(routine: str, pacing: Pacing) -> Any:
+def plan_routine(routine: str, pacing: Pacing, language: str | None = None) -> Any:
     from guidecast.build import plan
     from guidecast.speech.voice import voice_for
 
-    loaded = load_routine_named(routine)
+    loaded = load_routine_named(routine, language)
     check_set_ids(loaded, pacing)
     voice = voice_for(loaded, pacing, defaults.SAMPLE_RATE)
     try:
@@ -75,10 +106,10 @@ def plan_routine(routine: str, pacing: Pacing) -> Any:
         voice.close()
 
 
-def load_routine_named(routine: str) -> Any:
+def load_routine_named(routine: str, language: str | None = None) -> Any:
     from guidecast.routine.library import load_routine
 
-    return load_routine(routine)
+    return load_routine(routine, language)
 
 
 def preview_lines(session: Any) -> Iterator[str]:

@@ -53,3 +53,12 @@ EngineOption = Annotated[
         "pip install 'guidecast[neural]'). Default: as the routine says."
     ),
 ]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        "-l",
+        help="Shipped routines in this language, e.g. es, fr, de, pt, it, ru (guidecast list "
+        "shows each routine's languages). Default: the originals, in English.",
+    ),
+]

@@ -10,6 +10,7 @@ import typer
 
 from guidecast.cli.app import app, cache_app
 from guidecast.cli.listing import practice_lines, routine_lines, voice_lines
+from guidecast.cli.options import LanguageOption
 from guidecast.cli.terminal import errors_as_messages
 
 
@@ -33,13 +34,15 @@ def voices(
 
 
 @app.command("list")
-def list_routines() -> None:
-    """List the shipped routines: name, title, length, steps and source article.
+def list_routines(language: LanguageOption = None) -> None:
+    """List the shipped routines: name, title, length, steps, languages and source article.
 
-    Example: guidecast list
+    Build a translation by name and language: guidecast build lactation-massage --language es
+
+    Example: guidecast list --language es
     """
     with errors_as_messages():
-        for line in routine_lines():
+        for line in routine_lines(language):
             typer.echo(line)
 
 

@@ -85,6 +85,7 @@ class LiveShow:
         self.pacing = pacing
         self.voice = voice
         self.title = routine.title
+        self.language = routine.language
         self.sample_rate = voice.sample_rate
         self.script: Script = make_script(routine)
         self.clips: dict[str, SpeechClip] = {}

@@ -144,6 +144,10 @@ class ShowSlot:
         return self.inner.title if self.inner is not None else ""
 
     @property
+    def language(self) -> str:
+        return self.inner.language if self.inner is not None else "en"
+
+    @property
     def error(self) -> BaseException | None:
         return self.inner.error if self.inner is not None else None
 

@@ -115,6 +115,7 @@ class Snapshot:
 
 class Show(Protocol):
     title: str
+    language: str  # the routine's language tag: the view's words follow it
     sample_rate: int
     error: BaseException | None
 
@@ -199,6 +200,7 @@ class FileShow:
             data = json.loads(manifest.read_text())
             timeline = timeline_from_manifest(data)
             self.title = str(data.get("title") or manifest.stem)
+            self.language = str(data.get("language") or "en")
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise UsageError(f"{manifest}: not a guidecast manifest ({err})") from None
         try:

@@ -17,12 +17,11 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 from guidecast.core.durations import format_length, format_position
+from guidecast.language.interface import word
 from guidecast.live.player import Event, Player
 from guidecast.live.show import Snapshot
 from guidecast.timeline.chapters import chapter_title
 from guidecast.timeline.structure import step_count
-
-KEYS_HELP = "space pause · n next · p previous · r repeat · q quit"
 
 # A 3x5 pixel font for the big clock, drawn with half blocks: three text rows per digit.
 _FONT = {
@@ -64,10 +63,11 @@ def clock(seconds: float, tenths: bool = False) -> str:
     return format_length(seconds)
 
 
-def step_label(snap: Snapshot, index: int) -> str:
-    """`step 3 of 7, round 2 of 22: Breathe in`: the numbering every surface uses."""
+def step_label(snap: Snapshot, index: int, language: str = "en") -> str:
+    """`step 3 of 7, round 2 of 22: Breathe in`: the numbering every surface uses, in the
+    routine's language."""
     span = snap.timeline.steps[index]
-    return f"{snap.places[index]}: {span.title}"
+    return f"{snap.places[index].text(language)}: {span.title}"
 
 
 # -- plain lines ---------------------------------------------------------------------------
@@ -107,7 +107,7 @@ class PlainView:
                 f"first audio {event.wall - player.started:.3f} s after start",
             )
         elif kind == "step" and event.step is not None:
-            self._line(event.position, "step", step_label(snap, event.step))
+            self._line(event.position, "step", step_label(snap, event.step, player.show.language))
         elif kind == "cue" and event.cue is not None and event.cue.text is not None:
             self._line(event.position, "cue", f"{event.cue.kind}: {event.cue.text}")
         elif kind == "repeat" and event.cue is not None:
@@ -157,33 +157,37 @@ def screen(player: Player, width: int = 80) -> Any:
     section = snap.section(position)
     steps = timeline.steps
     now = player.replaying or snap.cue_at(position)
+    lang = player.show.language
+
+    def say(key: str, **values: object) -> str:
+        return word(lang, key, **values)
 
     if section < 0:
-        label, title = "BEFORE YOU START", player.show.title
+        label, title = say("before_you_start").upper(), player.show.title
         words = [c for c in snap.cues_between(0, steps[0].start if steps else 1) if c.text]
         step_left = (steps[0].start - position) / rate if steps else 0.0
-        left_label = "until the first step"
+        left_label = say("until_first_step")
     elif section >= len(steps):
-        label, title = "TO FINISH", player.show.title
+        label, title = say("to_finish").upper(), player.show.title
         words = [
             c for c in snap.cues_between(snap.section_start(section), timeline.length) if c.text
         ]
         step_left = (timeline.length - position) / rate
-        left_label = "to the end"
+        left_label = say("to_the_end")
     else:
         span = steps[section]
-        label = "  ·  ".join(part.upper() for part in snap.places[section].parts())
+        label = "  ·  ".join(part.upper() for part in snap.places[section].parts(lang))
         title = span.title
         words = snap.step_words(section)
         if position < span.perform_start:
             step_left = (span.perform_end - span.perform_start) / rate
-            left_label = "for this step, after the words"
+            left_label = say("after_the_words")
         elif position < span.perform_end:
             step_left = (span.perform_end - position) / rate
-            left_label = "left in this step"
+            left_label = say("left_in_step")
         else:
             step_left = (span.end - position) / rate
-            left_label = "pause before the next step"
+            left_label = say("pause_before_next")
 
     body = Text()
     body.append(label + "\n", style="bold cyan")
@@ -202,33 +206,33 @@ def screen(player: Player, width: int = 80) -> Any:
     session_left = (timeline.length - position) / rate
     bar = ProgressBar(total=max(1, timeline.length), completed=position, width=max(10, width - 34))
     session = Table.grid(padding=(0, 2))
-    about = "" if snap.final else "about "
-    session.add_row(bar, Text(f"session: {about}{clock(session_left)} left", style="bold"))
+    left = say("session_left" if snap.final else "session_about_left", time=clock(session_left))
+    session.add_row(bar, Text(left, style="bold"))
 
     if section + 1 < len(steps):
-        upcoming = f"Next: {chapter_title(steps[section + 1])}"
+        upcoming = say("next", title=chapter_title(steps[section + 1], lang))
     elif section < len(steps):
-        upcoming = "Next: the end"
+        upcoming = say("next_the_end")
     else:
         upcoming = ""
 
     if player.finished:
-        state = "■ finished"
+        state = "■ " + say("finished").lower()
     elif player.paused:
-        state = "❚❚ paused"
+        state = "❚❚ " + say("paused")
     elif player.replaying is not None:
-        state = "↻ saying it again"
+        state = "↻ " + say("saying_again")
     elif player.waiting:
-        state = "… preparing speech"
+        state = "… " + say("preparing")
     else:
-        state = "▶ playing"
+        state = "▶ " + say("playing")
     if player.speed != 1:
         state += f"  {player.speed:g}×"
     return Panel(
         Group(body, timer, Text(""), session, Text(upcoming, style="bold magenta")),
         title=Text(player.show.title, style="bold"),
         title_align="left",
-        subtitle=Text(f"{state}   {KEYS_HELP}"),
+        subtitle=Text(f"{state}   {say('keys_help')}"),
         subtitle_align="left",
         padding=(1, 2),
         width=width,

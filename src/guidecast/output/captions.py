@@ -33,9 +33,16 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).replace("-->", "->")
 
 
-def webvtt(timeline: Timeline, title: str) -> str:
+def _header(title: str | None, language: str | None) -> str:
+    # "Language:" in the header block is how caption tools (and people) read the language;
+    # players ignore header lines they do not know.
+    head = "WEBVTT" + (f" - {_one_line(title)}" if title else "")
+    return head + (f"\nLanguage: {_one_line(language)}" if language else "")
+
+
+def webvtt(timeline: Timeline, title: str, language: str | None = None) -> str:
     rate = timeline.sample_rate
-    blocks = [f"WEBVTT - {_one_line(title)}"]
+    blocks = [_header(title, language)]
     for number, cue in enumerate(spoken(timeline), 1):
         start, end = _ms(cue.start, rate), _ms(cue.end, rate)
         blocks.append(
@@ -44,9 +51,11 @@ def webvtt(timeline: Timeline, title: str) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def chapters_webvtt(chapter_list: list[Chapter], sample_rate: int) -> str:
+def chapters_webvtt(
+    chapter_list: list[Chapter], sample_rate: int, language: str | None = None
+) -> str:
     """Chapters as a WebVTT file, for an HTML `<track kind="chapters">`."""
-    blocks = ["WEBVTT"]
+    blocks = [_header(None, language)]
     for chapter in chapter_list:
         start, end = chapter.milliseconds(sample_rate)
         blocks.append(

@@ -1,15 +1,21 @@
 """Cover art: a square image with the routine's title, its steps and its length.
 
 Phone players show it on the lock screen and in the library, so a session is recognisable
-without reading a file name. Drawn with Pillow's built-in font: nothing is downloaded.
+without reading a file name. Drawn with Noto Sans, installed with guidecast (the package
+`fontpkg-noto-sans`): Pillow's built-in font drew boxes for é, ñ, ü and every Cyrillic letter.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from guidecast.core.errors import OutputError
+from guidecast.language import interface
 
 SIZE = 1000
 MARGIN = 70
@@ -24,7 +30,36 @@ PALETTES = (
 )
 
 
-def cover_png(title: str, step_titles: list[str], length: str) -> bytes:
+@functools.cache
+def font_path() -> Path:
+    """Noto Sans (variable weight), from the package that ships it."""
+    try:
+        import fontpkg_noto_sans
+    except ImportError:
+        raise OutputError(
+            "cannot draw the cover: its font package fontpkg-noto-sans is not installed; "
+            "reinstall guidecast (or build with --no-cover)"
+        ) from None
+    found = sorted((fontpkg_noto_sans.ROOT / "files").glob("NotoSans[[]*.ttf"))
+    if not found:
+        raise OutputError(
+            f"cannot draw the cover: no Noto Sans font in {fontpkg_noto_sans.ROOT / 'files'}; "
+            "reinstall guidecast (or build with --no-cover)"
+        )
+    return found[0]
+
+
+def noto(size: int, weight: str = "Regular") -> ImageFont.FreeTypeFont:
+    """Noto Sans at `size` pixels, in a named weight of the variable font (Regular, Bold)."""
+    try:
+        loaded = ImageFont.truetype(str(font_path()), size)
+    except OSError as err:
+        raise OutputError(f"cannot draw the cover: cannot read {font_path()}: {err}") from None
+    loaded.set_variation_by_name(weight)
+    return loaded
+
+
+def cover_png(title: str, step_titles: list[str], length: str, language: str = "en") -> bytes:
     """A PNG, the same bytes for the same input."""
     digest = hashlib.sha256(title.encode("utf-8")).digest()
     background, ink = PALETTES[digest[0] % len(PALETTES)]
@@ -33,7 +68,7 @@ def cover_png(title: str, step_titles: list[str], length: str) -> bytes:
     draw = ImageDraw.Draw(image)
     width = SIZE - 2 * MARGIN
 
-    title_font = ImageFont.load_default(size=72)
+    title_font = noto(68, "Bold")
     y = MARGIN
     for line in _wrap(draw, title, title_font, width)[:3]:
         draw.text((MARGIN, y), line, font=title_font, fill=ink)
@@ -42,18 +77,18 @@ def cover_png(title: str, step_titles: list[str], length: str) -> bytes:
     draw.line((MARGIN, y, MARGIN + 180, y), fill=soft, width=6)
     y += 44
 
-    step_font = ImageFont.load_default(size=40)
+    step_font = noto(38)
     lines = [f"{number}. {step}" for number, step in enumerate(step_titles, 1)]
     if len(lines) > MAX_STEP_LINES:
         more = len(lines) - (MAX_STEP_LINES - 1)
-        lines = [*lines[: MAX_STEP_LINES - 1], f"and {more} more steps"]
+        lines = [*lines[: MAX_STEP_LINES - 1], interface.word(language, "more_steps", count=more)]
     for line in lines:
         draw.text((MARGIN, y), _fit(draw, line, step_font, width), font=step_font, fill=soft)
         y += 54
 
-    length_font = ImageFont.load_default(size=56)
+    length_font = noto(54, "SemiBold")
     draw.text((MARGIN, SIZE - MARGIN - 64), length, font=length_font, fill=ink)
-    brand_font = ImageFont.load_default(size=32)
+    brand_font = noto(30)
     brand = "guidecast"
     brand_width = draw.textlength(brand, font=brand_font)
     draw.text((SIZE - MARGIN - brand_width, SIZE - MARGIN - 44), brand, font=brand_font, fill=soft)

@@ -55,6 +55,7 @@ class Metadata:
     description: str | None = None
     track: tuple[int, int] | None = None
     chapters: tuple[Chapter, ...] = ()
+    language: str | None = None  # ISO 639-2 (spa), as containers' language tags are written
 
 
 class WavStream:
@@ -116,6 +117,8 @@ def ffmetadata(meta: Metadata, sample_rate: int, vorbis_chapters: bool = False) 
         lines.append(f"comment={escaped(meta.description)}")
     if meta.track:
         lines.append(f"track={meta.track[0]}/{meta.track[1]}")
+    if meta.language:
+        lines.append(f"language={meta.language}")
     if vorbis_chapters:
         # Vorbis comments carry chapters as CHAPTERnnn=HH:MM:SS.mmm and CHAPTERnnnNAME=title.
         for number, chapter in enumerate(meta.chapters, 1):

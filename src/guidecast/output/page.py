@@ -1,8 +1,11 @@
 """The player page: one self-contained HTML file beside the MP3, for phones and browsers.
 
-The page is `page_template.html` (package data) with three things filled in: the title
+The page is `page_template.html` (package data) with these filled in: the title
 (HTML-escaped), the audio's file name (a relative URL, so the page works from the file system),
-and the whole manifest as JSON in a `<script type="application/json">` block. Everything else
+the whole manifest as JSON in a `<script type="application/json">` block, and the interface's
+words in the manifest's language (its `lang`, each `{{T_...}}` field of the markup, and the same
+words as JSON in the body's `data-words` for the script: the script itself never changes, so
+its CSP hash holds). Everything else
 (markup, style, script) is inline: no external assets, nothing fetched, so it works offline.
 
 Routine text comes from user YAML, so nothing from the manifest is ever parsed as HTML: the
@@ -31,6 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from guidecast.core.errors import OutputError, UsageError
+from guidecast.language.interface import html_lang, words
 from guidecast.output.files import AtomicOutputs
 
 TEMPLATE = "page_template.html"
@@ -149,7 +153,12 @@ def page_html(data: dict, served: ServedPage | None = None) -> str:
     """The whole page for a manifest, as one string."""
     check_manifest(data)
     template = _template()
+    language = data.get("language") if isinstance(data.get("language"), str) else None
+    interface = words(language)
     fields = {
+        "LANG": html.escape(html_lang(language)),
+        "WORDS": html.escape(json.dumps(interface, ensure_ascii=False)),
+        **{f"T_{key.upper()}": html.escape(text) for key, text in interface.items()},
         "TITLE": html.escape(data["title"]),
         "AUDIO_SRC": html.escape(quote(data["audio"], safe="")),
         "CSP": html.escape(_policy(template, served is not None), quote=False),  # no " in it

@@ -58,7 +58,9 @@ def cover_for(session: Session) -> bytes:
     """The cover art: PNG bytes, for a file beside the audio and for the MP3's tags."""
     routine = session.routine
     steps = [step.title for step in routine.all_steps()]
-    return cover_png(routine.title, steps, format_length(session.timeline.seconds))
+    return cover_png(
+        routine.title, steps, format_length(session.timeline.seconds), routine.language
+    )
 
 
 def write_cover(written: Written) -> Files:
@@ -72,15 +74,16 @@ def write_cover(written: Written) -> Files:
 def write_captions(written: Written) -> Files:
     """WebVTT and SRT captions, LRC lyrics, and the chapters as WebVTT."""
     timeline, title = written.session.timeline, written.session.routine.title
+    language = written.session.routine.language
     files: Files = []
     for suffix, role, text in (
-        (".vtt", "captions", webvtt(timeline, title)),
+        (".vtt", "captions", webvtt(timeline, title, language)),
         (".srt", "captions", srt(timeline)),
         (".lrc", "lyrics", lrc(timeline, title, ARTIST)),
         (
             ".chapters.vtt",
             "chapters",
-            chapters_webvtt(list(written.chapters), timeline.sample_rate),
+            chapters_webvtt(list(written.chapters), timeline.sample_rate, language),
         ),
     ):
         written.outputs.temp_for(written.name + suffix).write_text(text, encoding="utf-8")

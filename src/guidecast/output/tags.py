@@ -24,6 +24,7 @@ from mutagen.id3 import (
     TALB,
     TCON,
     TIT2,
+    TLAN,
     TLEN,
     TPE1,
     TRCK,
@@ -59,6 +60,7 @@ class TrackInfo:
     lyrics: str | None = None
     synced_lyrics: tuple[tuple[str, int], ...] = ()  # (text, start ms)
     cover_png: bytes | None = None
+    language: str = "eng"  # ISO 639-2, as ID3 frames name a language (TLAN, USLT, SYLT, COMM)
 
 
 def write_tags(path: Path, info: TrackInfo) -> None:
@@ -68,19 +70,20 @@ def write_tags(path: Path, info: TrackInfo) -> None:
     tags.add(TALB(encoding=Encoding.UTF8, text=info.album))
     tags.add(TCON(encoding=Encoding.UTF8, text="Speech"))
     tags.add(TLEN(encoding=Encoding.UTF8, text=str(round(info.seconds * 1000))))
+    tags.add(TLAN(encoding=Encoding.UTF8, text=info.language))
     if info.track:
         tags.add(TRCK(encoding=Encoding.UTF8, text=f"{info.track[0]}/{info.track[1]}"))
     if info.description:
-        tags.add(COMM(encoding=Encoding.UTF8, lang="eng", desc="", text=info.description))
+        tags.add(COMM(encoding=Encoding.UTF8, lang=info.language, desc="", text=info.description))
     tags.add(TXXX(encoding=Encoding.UTF8, desc="guidecast", text=f"guidecast {__version__}"))
     if info.lyrics:
-        tags.add(USLT(encoding=Encoding.UTF8, lang="eng", desc="", text=info.lyrics))
+        tags.add(USLT(encoding=Encoding.UTF8, lang=info.language, desc="", text=info.lyrics))
     if info.synced_lyrics:
         # format 2: times in milliseconds; type 1: lyrics
         tags.add(
             SYLT(
                 encoding=Encoding.UTF8,
-                lang="eng",
+                lang=info.language,
                 format=2,
                 type=1,
                 desc="",

@@ -12,6 +12,7 @@ from guidecast.audio.render import stream_pcm
 from guidecast.audio.session import Session
 from guidecast.core.errors import AudioError
 from guidecast.core.names import slugify
+from guidecast.language.interface import id3_language
 from guidecast.output.captions import lyrics_text, synced_lyrics
 from guidecast.output.encoders import Encoder, Metadata, open_encoder
 from guidecast.output.files import AtomicOutputs
@@ -34,7 +35,7 @@ def write_session(
     side files (SIDE_FILES) and the manifest. All files appear together, or none do."""
     extras = extras or Extras()
     routine, timeline = session.routine, session.timeline
-    chapter_list = tuple(chapters(timeline, extras.chapters))
+    chapter_list = tuple(chapters(timeline, extras.chapters, routine.language))
     targets = _targets(session, audio.format, chapter_list, extras.split)
     previous = _previous_files(out_dir / f"{routine.slug}.json")
     # Any OSError in the block becomes one line naming the file (AtomicOutputs).
@@ -85,11 +86,15 @@ def _targets(
 ) -> list[Target]:
     """The whole session's file, then one per chapter when split."""
     routine, name = session.routine, session.routine.slug
-    whole = Metadata(routine.title, ARTIST, ALBUM, routine.description, chapters=chapter_list)
+    language = id3_language(routine.language)  # each file's tags name the routine's language
+    whole = Metadata(
+        routine.title, ARTIST, ALBUM, routine.description, chapters=chapter_list, language=language
+    )
     targets = [Target(f"{name}.{ext}", 0, session.timeline.length, whole)]
     if split:
         for number, chapter in enumerate(chapter_list, 1):
-            meta = Metadata(chapter.title, ARTIST, routine.title, track=(number, len(chapter_list)))
+            track = (number, len(chapter_list))
+            meta = Metadata(chapter.title, ARTIST, routine.title, track=track, language=language)
             name_of = f"{name}/{number:02d}-{slugify(chapter.title)}.{ext}"
             targets.append(Target(name_of, chapter.start, chapter.end, meta))
     return targets
@@ -158,6 +163,7 @@ def _track_info(session: Session, target: Target, cover: bytes | None, lyrics: b
         lyrics=lyrics_text(timeline) if lyrics else None,
         synced_lyrics=tuple(synced_lyrics(timeline)) if lyrics else (),
         cover_png=cover,
+        language=target.meta.language or "eng",
     )
 
 

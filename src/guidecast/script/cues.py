@@ -92,8 +92,21 @@ class CueKind:
 
 
 def time_left_text(bank: PhraseBank, seconds: float) -> str:
-    spoken = bank.say("time_left", time=bank.time(seconds))
-    return spoken[:1].upper() + spoken[1:]
+    return bank.time_left(seconds)
+
+
+def number_spacing(
+    numbers: int, every: float, bank: PhraseBank, seconds: Callable[[str], float]
+) -> float:
+    """Seconds from one number of a count or countdown (1..`numbers`) to the next: `every`, or
+    more when the voice takes longer to say its longest number (Spanish "dos" took 0.88 s where
+    English "two" took 0.32 s), so no number is ever dropped for want of room."""
+    longest = max(seconds(bank.number(n)) for n in range(1, numbers + 1))
+    return max(every, longest + CUE_GAP + 0.001)  # 1 ms: positions round to the sample
+
+
+def _room_seconds(room: Room) -> Callable[[str], float]:
+    return lambda text: room.clip(text) / room.rate
 
 
 # -- count: "one" ... "four", a number every `every` seconds (the step's own rhythm) -----------
@@ -101,6 +114,7 @@ def time_left_text(bank: PhraseBank, seconds: float) -> str:
 # `count: {to: 4, every: 1s}` over `duration: 4s` marks each of the four seconds and the breath
 # stays four seconds long. The last number's clip may ring on past the perform time into the
 # pause after it (never into the next sound): the step grows only when the numbers do not fit.
+# `every` widens when the voice's longest number and a gap do not fit in it (number_spacing).
 
 
 def _count_texts(visit: Visit, bank: PhraseBank) -> list[str]:
@@ -108,11 +122,18 @@ def _count_texts(visit: Visit, bank: PhraseBank) -> list[str]:
     return [bank.number(n) for n in range(1, count.to + 1)] if count else []
 
 
+def count_every(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
+    """The seconds between a step's count numbers, as the voice says them."""
+    count = visit.step.count
+    return number_spacing(count.to, count.every, bank, seconds) if count else 0.0
+
+
 def _count_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
     count = visit.step.count
     if count:
+        every = count_every(visit, bank, _room_seconds(room))
         for n in range(1, count.to + 1):
-            yield Wanted(room.low + room.s((n - 1) * count.every), bank.number(n))
+            yield Wanted(room.low + room.s((n - 1) * every), bank.number(n))
 
 
 def ring_on_seconds(visit: Visit) -> float:
@@ -125,13 +146,9 @@ def _count_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], floa
     count = visit.step.count
     if not count:
         return 0.0
-    last_start = (count.to - 1) * count.every
+    every = count_every(visit, bank, seconds)
+    last_start = (count.to - 1) * every
     return last_start + max(0.0, seconds(bank.number(count.to)) - ring_on_seconds(visit))
-
-
-def _count_structural(visit: Visit, bank: PhraseBank) -> list[str]:
-    count = visit.step.count
-    return [bank.number(count.to)] if count else []  # its length sets the step's minimum
 
 
 # -- countdown: "three, two, one", one a second, ending with the perform time -----------------
@@ -141,13 +158,32 @@ def _countdown_texts(visit: Visit, bank: PhraseBank) -> list[str]:
     return [bank.number(n) for n in range(1, (visit.cues.countdown or 0) + 1)]
 
 
+def _countdown_span(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
+    """Seconds from the countdown's first number to the end: a second a number, or more."""
+    countdown = visit.cues.countdown or 0
+    return countdown * number_spacing(countdown, 1.0, bank, seconds) if countdown else 0.0
+
+
 def _countdown_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
-    for n in range(visit.cues.countdown or 0, 0, -1):
-        yield Wanted(room.high - room.s(n), bank.number(n))
+    countdown = visit.cues.countdown or 0
+    if countdown:
+        spacing = _countdown_span(visit, bank, _room_seconds(room)) / countdown
+        for n in range(countdown, 0, -1):
+            yield Wanted(room.high - room.s(n * spacing), bank.number(n))
 
 
 def _countdown_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
-    return visit.cues.countdown + 0.5 if visit.cues.countdown else 0.0
+    if not visit.cues.countdown:
+        return 0.0
+    span = _countdown_span(visit, bank, seconds)
+    count = visit.step.count
+    if not count:
+        return span + 0.5
+    # A count in the same step: the countdown starts a gap after the count's last number
+    # (which cannot ring on: the countdown follows it inside the perform time).
+    every = count_every(visit, bank, seconds)
+    count_end = (count.to - 1) * every + seconds(bank.number(count.to))
+    return max(span + 0.5, count_end + CUE_GAP + span + 0.01)
 
 
 # -- next_up: "Next up: Strokes.", just before the countdown (or the end) --------------------
@@ -162,7 +198,8 @@ def _next_up_texts(visit: Visit, bank: PhraseBank) -> list[str]:
 def _next_up_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
     for text in _next_up_texts(visit, bank):
         countdown = visit.cues.countdown
-        before = room.high - room.s(countdown) if countdown else room.high
+        span = _countdown_span(visit, bank, _room_seconds(room))
+        before = room.high - room.s(span) if countdown else room.high
         yield Wanted(before - room.s(1.0 if countdown else 0.5) - room.clip(text), text)
 
 
@@ -225,15 +262,16 @@ def _tick_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
 
 
 KINDS: tuple[CueKind, ...] = (
+    # Every number of a count or countdown is structural: the longest sets their spacing.
     CueKind(
         "count",
         _count_texts,
         _count_place,
         _count_minimum,
-        _count_structural,
+        _count_texts,
         rings_on=ring_on_seconds,
     ),
-    CueKind("countdown", _countdown_texts, _countdown_place, _countdown_minimum),
+    CueKind("countdown", _countdown_texts, _countdown_place, _countdown_minimum, _countdown_texts),
     CueKind("next_up", _next_up_texts, _next_up_place),
     CueKind("time_left", _time_left_texts, _time_left_place),
     CueKind("halfway", _halfway_texts, _halfway_place),

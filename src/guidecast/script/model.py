@@ -78,14 +78,9 @@ class Script:
         return intro and self.phrases.says("session_length")
 
     def session_length_line(self, seconds: float) -> str:
-        """The intro's sentence saying how long a session of `seconds` lasts: to the minute, or
-        to ten seconds when short, as people say it."""
-        if seconds >= 90:
-            about = self.phrases.time(round(seconds / 60) * 60)
-        else:
-            about = self.phrases.time(max(10, round(seconds / 10) * 10))
-        text = self.phrases.say("session_length", time=about)
-        return text[:1].upper() + text[1:]
+        """The intro's sentence saying how long a session of `seconds` lasts, in its language
+        (the bank rounds it as people say it: to the minute, or to ten seconds when short)."""
+        return self.phrases.session_length(seconds)
 
 
 def make_script(routine: Routine) -> Script:
@@ -129,14 +124,7 @@ def _visits(
     cues = step.cues.over(defaults)
     instruction = tuple(Line("instruction", t) for t in step.say)
     round_line = (
-        (
-            Line(
-                "round",
-                bank.say(
-                    "round", round=bank.number(round_number or 1), rounds=bank.number(rounds or 1)
-                ),
-            ),
-        )
+        (Line("round", bank.round_line(round_number or 1, rounds or 1)),)
         if announce_round and bank.says("round")
         else ()
     )

@@ -2,7 +2,7 @@
 
 A pure function of the timeline. Chapters cover the whole audio with no gap: an
 "Introduction" before the first step (when the intro is spoken), the routine's steps, and
-"Closing" after the last step.
+"Closing" after the last step, all in the routine's language ("Introducción", "ronda 1 de 2").
 
 The rule (`grouped`, the default): a chapter is something a listener would skip to, so none
 is shorter than a minute unless the step itself is.
@@ -20,11 +20,10 @@ import itertools
 from dataclasses import dataclass, replace
 
 from guidecast.core.errors import UsageError
+from guidecast.language.interface import word
 from guidecast.timeline.layout import StepSpan, Timeline
-from guidecast.timeline.structure import blocks, rounds_of
+from guidecast.timeline.structure import blocks, rounds_of, where
 
-INTRODUCTION = "Introduction"
-CLOSING = "Closing"
 GROUPED, EACH = "grouped", "each"
 CHAPTER_RULES = (GROUPED, EACH)
 LEAST_S = 60.0  # a chapter shorter than this is not worth skipping to
@@ -43,45 +42,45 @@ class Chapter:
         return round(self.start * 1000 / sample_rate), round(self.end * 1000 / sample_rate)
 
 
-def chapter_title(span: StepSpan) -> str:
-    """`Circles (round 2 of 3, left breast)`: one visit, as a player's chapter list shows it."""
-    parts = []
-    if span.round is not None and span.rounds:
-        parts.append(f"round {span.round} of {span.rounds}")
-    if span.side:
-        parts.append(span.side)
+def chapter_title(span: StepSpan, language: str = "en") -> str:
+    """`Circles (round 2 of 3, left breast)`: one visit, as a player's chapter list shows it,
+    in the routine's language (`Círculos (ronda 2 de 3, pecho izquierdo)`)."""
+    parts = where(span.round, span.rounds, span.side, language)
     return span.title + (f" ({', '.join(parts)})" if parts else "")
 
 
-def chapters(timeline: Timeline, rule: str = GROUPED) -> list[Chapter]:
+def chapters(timeline: Timeline, rule: str = GROUPED, language: str = "en") -> list[Chapter]:
+    introduction, closing = word(language, "introduction"), word(language, "closing")
     found: list[Chapter] = []
     steps = timeline.steps
     if not steps:
-        return [Chapter(INTRODUCTION, 0, timeline.length)]
+        return [Chapter(introduction, 0, timeline.length)]
     if rule == EACH:
-        found += [_visit(span) for span in steps]
+        found += [_visit(span, language) for span in steps]
     else:
         least = round(LEAST_S * timeline.sample_rate)
         for block in blocks(steps):
-            found += _block_chapters(steps, block, least)
+            found += _block_chapters(steps, block, least, language)
     if timeline.cues and timeline.cues[0].start < steps[0].start:  # the intro is spoken
-        found.insert(0, Chapter(INTRODUCTION, 0, steps[0].start))
+        found.insert(0, Chapter(introduction, 0, steps[0].start))
     else:  # only the lead-in's silence: the first chapter starts the audio
         found[0] = replace(found[0], start=0)
     if steps[-1].end < timeline.length:
-        found.append(Chapter(CLOSING, steps[-1].end, timeline.length))
+        found.append(Chapter(closing, steps[-1].end, timeline.length))
     return found
 
 
-def _visit(span: StepSpan) -> Chapter:
-    return Chapter(chapter_title(span), span.start, span.end, span.id)
+def _visit(span: StepSpan, language: str) -> Chapter:
+    return Chapter(chapter_title(span, language), span.start, span.end, span.id)
 
 
-def _block_chapters(steps: tuple[StepSpan, ...], block: range, least: int) -> list[Chapter]:
+def _block_chapters(
+    steps: tuple[StepSpan, ...], block: range, least: int, language: str
+) -> list[Chapter]:
     spans = [steps[i] for i in block]
     first, last = spans[0], spans[-1]
     if len(spans) == 1 or all(s.end - s.start >= least for s in spans):
-        return [_visit(span) for span in spans]
+        return [_visit(span, language) for span in spans]
     if first.round is None:  # one step, its sides short: one chapter
         return [Chapter(first.title, first.start, last.end, first.id)]
     name = _block_name(spans)
@@ -91,11 +90,11 @@ def _block_chapters(steps: tuple[StepSpan, ...], block: range, least: int) -> li
     found = []
     for begin, end in groups:
         if len(groups) == 1:
-            which = f"{total} rounds"
+            which = word(language, "rounds_all", rounds=total)
         elif begin.round == end.round:
-            which = f"round {begin.round} of {total}"
+            which = word(language, "round_of", round=begin.round, rounds=total)
         else:
-            which = f"rounds {begin.round} to {end.round} of {total}"
+            which = word(language, "rounds_span", first=begin.round, last=end.round, rounds=total)
         found.append(Chapter(f"{name} ({which})", begin.start, end.end, begin.id))
     return found
 

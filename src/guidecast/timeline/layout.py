@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from guidecast.core.durations import TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
-from guidecast.script.cues import CUE_GAP, KINDS, Room, sound_samples
+from guidecast.script.cues import CUE_GAP, KINDS, Room, count_every, sound_samples
 from guidecast.script.model import Line, Script, Visit
 from guidecast.timeline.limits import MAX_SESSION_S, session_too_long
 from guidecast.timeline.notes import Note, note_for
@@ -261,6 +261,16 @@ class _Layout:
                         visit,
                         f"grew from {format_duration(asked)} to {format_duration(given)} "
                         "to fit its count or countdown",
+                    )
+                )
+            count = visit.step.count
+            every = count_every(visit, self.bank, lambda text: self.clip(text) / self.rate)
+            if count and every > count.every + 0.001:
+                notes.append(
+                    note_for(
+                        visit,
+                        f"counts every {format_duration(every)}, not every "
+                        f"{format_duration(count.every)}: its numbers take longer to say",
                     )
                 )
             t = self._lay_out_visit(visit, t, self.s(given), cues, steps, notes)

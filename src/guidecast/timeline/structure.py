@@ -2,8 +2,9 @@
 
 One way of numbering, for every surface (play's lines and screen, the page, the manifest):
 "step 3 of 7" counts the routine's steps, so a step's sides and rounds are the same step;
-"round 2 of 22" says which round of its block. The timeline (or a manifest read back into one)
-is enough: a visit's step id, round and side say where it belongs.
+"round 2 of 22" says which round of its block, in the routine's language ("paso 3 de 7,
+ronda 2 de 22": language/interface.py). The timeline (or a manifest read back into one) is
+enough: a visit's step id, round and side say where it belongs.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from guidecast.language.interface import word
 from guidecast.timeline.layout import StepSpan
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where one visit sits in the routine."""
+    """Where one visit sits in the routine; said in any language (English unless asked)."""
 
     number: int  # the step's number in the routine, from 1
     steps: int  # how many steps the routine has
@@ -24,23 +26,32 @@ class Place:
     rounds: int | None = None
     side: str | None = None
 
-    @property
-    def detail(self) -> str:
+    def detail(self, language: str = "en") -> str:
         """`round 2 of 22, left side`: the round and side, or nothing."""
-        parts = []
-        if self.round is not None and self.rounds:
-            parts.append(f"round {self.round} of {self.rounds}")
-        if self.side:
-            parts.append(self.side)
-        return ", ".join(parts)
+        return ", ".join(where(self.round, self.rounds, self.side, language))
 
-    def parts(self) -> list[str]:
+    def parts(self, language: str = "en") -> list[str]:
         """`["step 3 of 7", "round 2 of 22", "left side"]`, for views that set them apart."""
-        return [f"step {self.number} of {self.steps}", *filter(None, self.detail.split(", "))]
+        step = word(language, "step_of", step=self.number, steps=self.steps)
+        return [step, *where(self.round, self.rounds, self.side, language)]
+
+    def text(self, language: str = "en") -> str:
+        """`step 3 of 7, round 2 of 22, left side`; `paso 3 de 7, ronda 2 de 22, ...`."""
+        return ", ".join(self.parts(language))
 
     def __str__(self) -> str:
-        """`step 3 of 7, round 2 of 22, left side`."""
-        return f"step {self.number} of {self.steps}" + (f", {self.detail}" if self.detail else "")
+        return self.text()
+
+
+def where(round_: int | None, rounds: int | None, side: str | None, language: str) -> list[str]:
+    """A visit's round and side, as every surface names them: `["round 2 of 22", "left side"]`
+    (the side is the routine's own words, already in its language)."""
+    parts = []
+    if round_ is not None and rounds:
+        parts.append(word(language, "round_of", round=round_, rounds=rounds))
+    if side:
+        parts.append(side)
+    return parts
 
 
 def step_count(steps: Sequence[StepSpan]) -> int:

@@ -25,10 +25,13 @@ from typing import Any
 
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import SpeechError, VoiceNotFoundError
+from guidecast.language.phrases import default_voice, voice_table
 from guidecast.speech.engine import SpeechClip, SpeechRequest, VoiceInfo
 
 FINISH_TIMEOUT_S = 30.0
-DEFAULT_VOICES = {"en": "gmw/en-us"}
+# Each language's espeak-ng voice, and the regions' that differ (es-419, pt-br): cache keys
+# carry them, so a clip made before a default changed is never taken for one made after.
+DEFAULT_VOICES = voice_table()
 DRIVER_VERSION = 3  # bump when the way this module drives espeak-ng changes the sound
 
 
@@ -146,7 +149,7 @@ class Pyttsx3Engine:
         ids = [v.id for v in self.voices()]
         if voice_id is None:
             base = language.lower().split("-")[0]
-            wanted = DEFAULT_VOICES.get(base)
+            wanted = default_voice(language)
             if wanted in ids:
                 return wanted
             for voice in self.voices():

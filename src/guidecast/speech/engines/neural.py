@@ -131,6 +131,21 @@ def match_voice(
     """
     usable = [v for v in voices if v.offline]
     names = ", ".join(f"{v.id} ({', '.join(v.languages)})" for v in usable) or "none"
+    base = language.lower().replace("_", "-").split("-")[0]
+    exact = language.lower().replace("_", "-")
+
+    def speaks(voice: VoiceInfo) -> bool:
+        return any(lang.lower().replace("_", "-").split("-")[0] == base for lang in voice.languages)
+
+    # A voice reading another language's words with its own letter rules is gibberish to the
+    # listener: refuse, naming the languages the engine does speak.
+    if not any(speaks(v) for v in usable):
+        spoken = sorted({lang for v in usable for lang in v.languages}) or ["none"]
+        raise VoiceNotFoundError(
+            f"the {engine} engine has no voice for language {language!r}: it speaks "
+            f"{', '.join(spoken)} only (voices here: {names}); the default engine, pyttsx3 "
+            "(espeak-ng), speaks it"
+        )
     if voice_id is not None:
         wanted = voice_id.lower()
         for voice in voices:
@@ -140,20 +155,17 @@ def match_voice(
                         f"voice {voice_id!r} of the {engine} engine needs a download, and "
                         f"guidecast works offline; voices here: {names}"
                     )
+                if not speaks(voice):
+                    raise VoiceNotFoundError(
+                        f"voice {voice_id!r} of the {engine} engine speaks "
+                        f"{', '.join(voice.languages)}, not {language!r}; voices here: {names}"
+                    )
                 return voice
         raise VoiceNotFoundError(
             f"voice {voice_id!r} does not exist in the {engine} engine; voices here: {names} "
             "(guidecast voices lists all)"
         )
-    base = language.lower().replace("_", "-").split("-")[0]
-    exact = language.lower().replace("_", "-")
-    speaking = [
-        v for v in usable if any(lang.lower().split("-")[0] == base for lang in v.languages)
-    ]
-    if not speaking:
-        raise VoiceNotFoundError(
-            f"the {engine} engine has no voice for language {language!r}; voices here: {names}"
-        )
+    speaking = [v for v in usable if speaks(v)]
     for voice in speaking:
         if voice.id == default or any(lang.lower() == exact for lang in voice.languages):
             return voice
