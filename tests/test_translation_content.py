@@ -17,24 +17,12 @@ from typing import TypeVar
 
 import pytest
 
-from guidecast.routine.library import shipped_names, translations
+from guidecast.routine.library import translations
 from guidecast.routine.model import Routine, Step
-from guidecast.routine.reader import read_routine_file
 from tests.test_languages_end_to_end import run_guidecast
+from tests.test_translations import IDS, TRANSLATED, load
 
-TRANSLATED = [
-    (name, tag, path)
-    for name in shipped_names()
-    for tag, path in translations(name).items()
-    if tag != "en"
-]
-IDS = [f"{tag}/{name}" for name, tag, _ in TRANSLATED]
 LANGUAGES = sorted({tag for _, tag, _ in TRANSLATED})
-
-
-def load(path: Path) -> Routine:
-    return read_routine_file(path)
-
 
 T = TypeVar("T")
 
