@@ -93,7 +93,7 @@ def test_the_screen_speaks_the_routines_language(tmp_path: Path) -> None:
         before = console.export_text()
     finally:
         show.close()
-    assert "ШАГ 3 ИЗ 9  ·  ЛЕВАЯ ГРУДЬ" in text
+    assert "ШАГ 2 ИЗ 9  ·  ЛЕВАЯ ГРУДЬ" in text  # version 1.1: clean hands, then the circles
     assert "до конца шага" in text
     assert "Дальше: Круги ладонями (правая грудь)" in text
     assert "занятие: осталось" in text and "пробел пауза" in text
