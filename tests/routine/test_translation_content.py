@@ -19,8 +19,8 @@ import pytest
 
 from guidecast.routine.library import translations
 from guidecast.routine.model import Routine, Step
+from tests.routine.test_translations import IDS, TRANSLATED, load
 from tests.test_languages_end_to_end import run_guidecast
-from tests.test_translations import IDS, TRANSLATED, load
 
 LANGUAGES = sorted({tag for _, tag, _ in TRANSLATED})
 
