@@ -49,27 +49,31 @@ NEURAL_CASES = [
     pytest.param(
         HEAD + "language: de\n" + voice("engine: hibari"),
         (),
-        f"{F}:3:11: the hibari engine has no voice for language 'de'; {HIBARI_VOICES}",
+        f"{F}:3:11: the hibari engine has no voice for language 'de': it speaks en-US only "
+        f"({HIBARI_VOICES}); the default engine, pyttsx3 (espeak-ng), speaks it",
         id="hibari-language",
     ),
     pytest.param(
         HEAD + voice("engine: hibari").replace("}", ", rate: 140}") + "language: fr\n",
         (),
-        f"{F}:4:11: the hibari engine has no voice for language 'fr'; {HIBARI_VOICES}",
+        f"{F}:4:11: the hibari engine has no voice for language 'fr': it speaks en-US only "
+        f"({HIBARI_VOICES}); the default engine, pyttsx3 (espeak-ng), speaks it",
         id="hibari-language-after-voice",
     ),
     pytest.param(
         HEAD + "language: de\n",
         ("--engine", "hibari"),
-        f"guidecast: --engine hibari: the hibari engine has no voice for language 'de'; "
-        f"{HIBARI_VOICES}",
+        f"guidecast: --engine hibari: the hibari engine has no voice for language 'de': "
+        f"it speaks en-US only ({HIBARI_VOICES}); the default engine, pyttsx3 (espeak-ng), "
+        "speaks it",
         id="engine-option",
     ),
     pytest.param(
         HEAD + "language: es\n" + voice("id: roa/es"),
         ("--engine", "hibari"),  # the routine's id belongs to pyttsx3: not used
-        f"guidecast: --engine hibari: the hibari engine has no voice for language 'es'; "
-        f"{HIBARI_VOICES}",
+        f"guidecast: --engine hibari: the hibari engine has no voice for language 'es': "
+        f"it speaks en-US only ({HIBARI_VOICES}); the default engine, pyttsx3 (espeak-ng), "
+        "speaks it",
         id="engine-option-drops-the-id",
     ),
 ]
