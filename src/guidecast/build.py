@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from guidecast.audio.bed import bed_layout, check_sources
 from guidecast.audio.session import Session, level_session
 from guidecast.output.settings import AudioSettings, Extras, Progress, audio_settings
 from guidecast.output.write import write_session
@@ -43,6 +44,7 @@ def plan(
 ) -> Session:
     """Speak (or fetch from the cache) every line, then lay out the timeline."""
     script = make_script(routine)
+    check_sources(routine, pacing.background, voice.sample_rate)  # a bad sound file: now
 
     def speech_progress(done: int, total: int) -> None:
         if progress:
@@ -61,7 +63,8 @@ def plan(
         _, timeline = settle_session_length(script, pacing, lengths, rate, length_of)
     else:
         timeline = build_timeline(script, pacing, lengths, rate)
-    return Session(routine, script, timeline, clips)
+    layout = bed_layout(routine, timeline, pacing.background)
+    return Session(routine, script, timeline, clips, bed_layout=layout)
 
 
 def build(

@@ -7,11 +7,14 @@ rounded to the microsecond, and each spoken cue's start and end are where its sp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guidecast.routine.model import Routine
 from guidecast.timeline.chapters import Chapter
 from guidecast.timeline.layout import Timeline
+
+if TYPE_CHECKING:
+    from guidecast.audio.bed import Bed
 
 MANIFEST_FORMAT = 1
 
@@ -30,6 +33,35 @@ def chapter_entries(chapters: Sequence[Chapter], rate: int) -> list[dict[str, An
         }
         for c in chapters
     ]
+
+
+def background_entry(bed: Bed) -> dict[str, Any]:
+    """The sound bed: the first one heard (sound, level, duck, its loudness), and every stretch
+    of the session with the bed it has (`sound` null where it is off)."""
+    rate = bed.layout.rate
+
+    def setting(stretch_setting: Any) -> dict[str, Any]:
+        file = stretch_setting.file
+        return {
+            "sound": None if stretch_setting.off else ("file" if file else stretch_setting.sound),
+            **({"file": file.name} if file is not None and not stretch_setting.off else {}),
+            "level_lu": stretch_setting.level_lu,
+            "duck_db": stretch_setting.duck_db,
+        }
+
+    first = bed.runs[0]
+    return {
+        **setting(first.setting),
+        "loudness_lufs": round(bed.voice_lufs + first.setting.level_lu, 2),
+        "sections": [
+            {
+                "start_s": _seconds(stretch.start, rate),
+                "end_s": _seconds(stretch.end, rate),
+                **setting(stretch.setting),
+            }
+            for stretch in bed.layout.stretches
+        ],
+    }
 
 
 def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any) -> dict:
