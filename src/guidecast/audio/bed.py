@@ -241,6 +241,19 @@ class Bed:
             default=0.0,
         )
 
+    def faded_in(self, start: int, length: int) -> Bed:
+        """This bed silent before `start` and fading in over `length` samples from there."""
+        runs = tuple(
+            replace(
+                run,
+                start=max(run.start, start),
+                full=min(run.fading, max(run.full, start + length)),
+            )
+            for run in self.runs
+            if run.end > start
+        )
+        return Bed(self.layout, runs, self.voice_lufs)
+
     def render(self, start: int, count: int) -> np.ndarray:
         """Samples [start, start + count) of the bed, ducked and faded."""
         out = np.zeros(count, dtype=np.float32)

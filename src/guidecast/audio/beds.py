@@ -108,11 +108,10 @@ def _from_file(path: Path, _mtime: int, _size: int, rate: int, place: str) -> Lo
             got += len(chunks[-1])
             if got >= most:
                 break
-    except (miniaudio.MiniaudioError, OSError, ValueError) as err:
-        raise UsageError(
-            f"{where}: cannot decode it ({err or type(err).__name__}); expected WAV, MP3, "
-            "OGG (Vorbis) or FLAC"
-        ) from None
+    except OSError as err:
+        raise UsageError(f"{where}: {err.strerror or err}") from None
+    except (miniaudio.MiniaudioError, ValueError):
+        raise UsageError(f"{where}: cannot decode it as WAV, MP3, OGG (Vorbis) or FLAC") from None
     audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
     if len(audio) < FILE_MIN_S * rate:
         raise UsageError(

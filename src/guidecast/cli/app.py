@@ -23,6 +23,8 @@ from guidecast.cli.listing import (
     voice_lines,
 )
 from guidecast.cli.options import (
+    BackgroundLevelOption,
+    BackgroundOption,
     ChimeOption,
     EngineOption,
     LengthOption,
@@ -84,6 +86,8 @@ def build(
     chime: ChimeOption = None,
     pacing_file: PacingFileOption = None,
     engine: EngineOption = None,
+    background: BackgroundOption = None,
+    background_level: BackgroundLevelOption = None,
     bitrate: Annotated[int, typer.Option(help="Bitrate in kbps (MP3, OGG, Opus, M4A).")] = 64,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = defaults.SAMPLE_RATE,
     audio_format: Annotated[
@@ -116,7 +120,9 @@ def build(
         from guidecast.build import Extras, audio_settings
         from guidecast.build import build as build_routine
 
-        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
+        pacing = pacing_from_options(
+            pace, length, set_, rate, chime, pacing_file, engine, background, background_level
+        )
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness)
         loaded = load_routine_named(routine)
         check_set_ids(loaded, pacing)
@@ -294,6 +300,8 @@ def play(
     speed: Annotated[
         float, typer.Option(help="Run the clock and sound this many times faster.")
     ] = 1.0,
+    background: BackgroundOption = None,
+    background_level: BackgroundLevelOption = None,
 ) -> None:
     """Play a session aloud now, with a live view; speech is made as it plays, no files written.
 
@@ -314,7 +322,9 @@ def play(
             raise UsageError("give a routine to play (guidecast list shows the shipped ones)")
         from guidecast.live.play import play as play_session
 
-        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
+        pacing = pacing_from_options(
+            pace, length, set_, rate, chime, pacing_file, engine, background, background_level
+        )
         player = play_session(
             routine, pacing, device, speed, started, warn=lambda note: print_notes([note])
         )

@@ -20,6 +20,10 @@ closing lines. Then the session-length sentence is settled exactly as `build.pla
 step. Clips already in the cache are taken at start, before the first sound; the rest come from
 the speech workers, and their first clip takes a few tenths of a second: the first 0.4 s of
 every session is silence, which plays meanwhile.
+
+A sound bed (`background`) plays under it as a build mixes it, ducked by each snapshot's
+timeline. Its loop is made on a thread of its own (about a second for a generated one); until
+then the session plays without it, and it then fades in over FADE_IN_S from where it came.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from guidecast.audio.bed import FADE_IN_S, Bed, bed_layout, check_sources
+from guidecast.audio.leveling import TARGET_LUFS
 from guidecast.audio.render import render_range
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError
@@ -113,6 +119,17 @@ class LiveShow:
             self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
         )
         self._snap = self._compute()
+        self._bed: tuple[Timeline, Bed | None] | None = None  # the bed of the last timeline
+        self._bed_ready = threading.Event()
+        self._bed_from: int | None = None  # where the bed came in, once its loop was made
+        threading.Thread(target=self._make_bed, name="guidecast-bed", daemon=True).start()
+
+    def _make_bed(self) -> None:
+        try:
+            check_sources(self.routine, self.pacing.background, self.sample_rate)
+        except BaseException as err:
+            self.error = err
+        self._bed_ready.set()
 
     # -- what to speak, in order of need --------------------------------------------------
 
@@ -326,7 +343,24 @@ class LiveShow:
     # -- sound -----------------------------------------------------------------------------
 
     def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
-        return render_range(snap.timeline, snap.cue_starts, self.clips, start, count)
+        return render_range(
+            snap.timeline, snap.cue_starts, self.clips, start, count, self._bed_for(snap, start)
+        )
+
+    def _bed_for(self, snap: Snapshot, start: int) -> Bed | None:
+        """The bed under this snapshot's timeline, at the level a build gives it (the voice is
+        leveled to TARGET_LUFS as it plays); None until its loop is made."""
+        if not self._bed_ready.is_set() or self.error is not None:
+            return None
+        if self._bed is None or self._bed[0] is not snap.timeline:
+            layout = bed_layout(self.routine, snap.timeline, self.pacing.background)
+            self._bed = (snap.timeline, layout.at(TARGET_LUFS) if layout else None)
+        bed = self._bed[1]
+        if bed is not None and self._bed_from is None:
+            self._bed_from = start
+        if bed is not None and self._bed_from:  # came in late: fade in from there
+            bed = bed.faded_in(self._bed_from, round(FADE_IN_S * self.sample_rate))
+        return bed
 
 
 def _unfitted(pacing: Pacing) -> Pacing:
