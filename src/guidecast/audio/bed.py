@@ -28,8 +28,9 @@ RELEASE_S = 0.8
 HOLD_S = 1.5  # a gap between lines shorter than this keeps the bed down
 FADE_IN_S = 3.0  # at the start, and after a step with the bed off
 CROSSFADE_S = 3.0  # from one bed to another, centered on the step change
-FADE_END_S = 10.0  # over the session's last seconds
-FADE_OFF_S = 60.0  # before a step with the bed off: a sleep session's quiet step ends softly
+FADE_END_S = 10.0  # over the session's last seconds (a third of a shorter stretch)
+FADE_OFF_S = 60.0  # before a step with the bed off (a third of a shorter stretch): a sleep
+# session's long quiet step ends softly before the spoken wake-up
 CLEAR_DB = 15.0  # speech over the bed while it speaks, at least, or the session says so
 
 
@@ -166,10 +167,11 @@ class BedLayout:
                 start, full = stretch.start, stretch.start + round(FADE_IN_S * rate)
             else:
                 start, full = stretch.start - half, stretch.start + half
+            third = (stretch.end - stretch.start) // 3  # a short stretch is heard at its level
             if after is None:
-                fading, end = stretch.end - round(FADE_END_S * rate), stretch.end
+                fading, end = stretch.end - min(third, round(FADE_END_S * rate)), stretch.end
             elif after.source is None:
-                fading, end = stretch.end - round(FADE_OFF_S * rate), stretch.end
+                fading, end = stretch.end - min(third, round(FADE_OFF_S * rate)), stretch.end
             else:
                 fading, end = stretch.end - half, stretch.end + half
             start, end = max(0, start), min(self.length, end)

@@ -41,10 +41,12 @@ def background_entry(bed: Bed) -> dict[str, Any]:
     rate = bed.layout.rate
 
     def setting(stretch_setting: Any) -> dict[str, Any]:
+        if stretch_setting.source is None:
+            return {"sound": None, "level_lu": None, "duck_db": None}
         file = stretch_setting.file
         return {
-            "sound": None if stretch_setting.off else ("file" if file else stretch_setting.sound),
-            **({"file": file.name} if file is not None and not stretch_setting.off else {}),
+            "sound": "file" if file is not None else stretch_setting.sound,
+            **({"file": file.name} if file is not None else {}),
             "level_lu": stretch_setting.level_lu,
             "duck_db": stretch_setting.duck_db,
         }
