@@ -44,7 +44,7 @@ def plan(
 ) -> Session:
     """Speak (or fetch from the cache) every line, then lay out the timeline."""
     script = make_script(routine)
-    check_sources(routine, pacing.background, voice.sample_rate)  # a bad sound file: now
+    check_sources(routine, pacing.background, voice.sample_rate, voice.cache)  # a bad file: now
 
     def speech_progress(done: int, total: int) -> None:
         if progress:

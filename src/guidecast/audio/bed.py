@@ -21,6 +21,7 @@ from guidecast.audio.beds import Loop, file_loop, generated_loop
 from guidecast.routine.model import Background, Routine
 
 if TYPE_CHECKING:
+    from guidecast.speech.cache import ClipCache
     from guidecast.timeline.layout import Timeline
 
 ATTACK_S = 0.3
@@ -85,20 +86,22 @@ def _level(base: Background, override: Background) -> Background:
     return replace(base, level=override.level) if override.level is not None else base
 
 
-def load(setting: Background, rate: int) -> Loop:
-    """The loop a setting plays (generated, or its file decoded), cached."""
+def load(setting: Background, rate: int, cache: ClipCache | None = None) -> Loop:
+    """The loop a setting plays (generated, or its file decoded), kept once made."""
     if setting.file is not None:
         return file_loop(setting.file, rate, setting.place)
-    return generated_loop(setting.sound or "", rate)
+    return generated_loop(setting.sound or "", rate, cache=cache)
 
 
-def check_sources(routine: Routine, override: Background | None, rate: int) -> None:
-    """Make (or decode) every loop the session will play now, before any speech is made, so
-    a file that cannot be used is reported at once."""
+def check_sources(
+    routine: Routine, override: Background | None, rate: int, cache: ClipCache | None = None
+) -> None:
+    """Make (or decode, or read from `cache`) every loop the session will play, now: before
+    any speech is made, so a file that cannot be used is reported at once."""
     base, steps = resolve(routine, override)
-    for setting in {base, *steps.values()}:
+    for setting in dict.fromkeys((base, *steps.values())):
         if setting.source is not None:
-            load(setting, rate)
+            load(setting, rate, cache)
 
 
 def bed_layout(

@@ -12,14 +12,26 @@ from __future__ import annotations
 
 import functools
 import math
+import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from guidecast.audio.dsp import HOLD_S, PROFILE_STRIDE, k_energy, k_weighting_response, limit
+from guidecast.audio.dsp import (
+    HOLD_S,
+    PROFILE_STRIDE,
+    k_energy,
+    k_weighting_response,
+    limit,
+    true_peak_envelope,
+)
 from guidecast.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from guidecast.speech.cache import ClipCache
 
 LOOP_S = 60.0  # long enough that no listener follows the repeat; 5 MB at 22.05 kHz
 FILE_MAX_S = 300.0  # a user's file: only its first five minutes are looped (memory stays flat)
@@ -64,8 +76,62 @@ class Loop:
         return np.concatenate(parts)
 
 
-def generated_loop(name: str, rate: int, seed: int = 0) -> Loop:
-    """A generated bed (core.defaults.BED_SOUNDS), the same for the same name, rate and seed."""
+BED_VERSION = 1  # bump when a generated bed changes: the stored loops are made again
+_made: dict[tuple[str, int, int], Loop] = {}  # this process's loops, made or read once
+
+
+def generated_loop(name: str, rate: int, seed: int = 0, cache: ClipCache | None = None) -> Loop:
+    """A generated bed (core.defaults.BED_SOUNDS), the same for the same name, rate and seed.
+
+    Kept in `cache` (the clip cache) once made: a rebuild reads 5 MB instead of working for a
+    second. Made in a worker process (core/processes.py): its working arrays (about 80 MB for
+    a 60-second loop) never count against the build's own memory."""
+    key = (name, rate, seed)
+    if key not in _made:
+        stored_key = _stored_key(name, rate, seed)
+        stored = cache.get_blob(stored_key) if cache is not None else None
+        loop = _unpacked(name, rate, stored) if stored is not None else None
+        if loop is None:
+            from guidecast.core.processes import ComputePool
+
+            with ComputePool(1) as pool:
+                ((_, loop),) = list(pool.imap_unordered(make_loop, [(name, key)]))
+            if cache is not None:
+                cache.put_blob(stored_key, _packed(loop))
+        _made[key] = loop
+    return _made[key]
+
+
+def _stored_key(name: str, rate: int, seed: int) -> str:
+    import hashlib
+
+    text = f"guidecast-bed:{BED_VERSION}:{LOOP_S}:{UNIT_LUFS}:{CREST_DB}:{name}:{rate}:{seed}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_HEADER = struct.Struct("<ddq")  # loudness, peak, samples
+
+
+def _packed(loop: Loop) -> bytes:
+    head = _HEADER.pack(loop.loudness, loop.peak, len(loop.samples))
+    return head + loop.samples.astype("<f4").tobytes() + loop.energy_at.astype("<f8").tobytes()
+
+
+def _unpacked(name: str, rate: int, data: bytes) -> Loop | None:
+    try:
+        loudness, peak, count = _HEADER.unpack_from(data)
+        samples = np.frombuffer(data, "<f4", count, _HEADER.size).astype(np.float32)
+        energy = np.frombuffer(data, "<f8", offset=_HEADER.size + 4 * count).copy()
+    except (struct.error, ValueError):
+        return None
+    points = np.append(np.arange(0, count, PROFILE_STRIDE), count).astype(np.float64)
+    if len(energy) != len(points) or count != round(LOOP_S * rate):
+        return None
+    return Loop(name, rate, samples, loudness, peak, energy, points)
+
+
+def make_loop(name: str, rate: int, seed: int) -> Loop:
+    """A generated bed made from its seed (run in a worker process)."""
     return _generated(name, rate, seed)
 
 
@@ -119,7 +185,7 @@ def _from_file(path: Path, _mtime: int, _size: int, rate: int, place: str) -> Lo
         )
     if not np.isfinite(audio).all() or float(np.abs(audio).max()) < 1e-4:
         raise UsageError(f"{where}: it is silent")
-    return _finished(path.name, rate, crossfaded(audio.astype(np.float64), rate))
+    return _finished(path.name, rate, crossfaded(audio, rate))
 
 
 def crossfaded(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -135,42 +201,69 @@ def crossfaded(audio: np.ndarray, rate: int) -> np.ndarray:
 
 
 def _finished(name: str, rate: int, signal: np.ndarray) -> Loop:
-    """The loop at UNIT_LUFS with its peaks held CREST_DB over that, measured on the circle."""
-    signal = signal - signal.mean()
-    signal *= 10 ** ((UNIT_LUFS - _circular_loudness(signal, rate)) / 20)
-    # Limited on three copies end to end, the middle one kept: the limiter's windows wrap too.
-    edge = 4 * max(1, round(HOLD_S * rate))
-    ceiling = UNIT_LUFS + CREST_DB
-    wrapped = np.concatenate([signal[-edge:], signal, signal[:edge]])
-    signal = limit(wrapped, ceiling, rate)[edge:-edge].astype(np.float64)
-    samples = signal.astype(np.float32)
-    energy = _circular_energy(signal, rate)
-    points = np.append(np.arange(0, len(signal), PROFILE_STRIDE), len(signal))
-    cumulative = np.concatenate([[0.0], np.cumsum(energy, dtype=np.float64)])[points]
-    from guidecast.audio.dsp import true_peak_db
-
-    wrapped = np.concatenate([signal[-16:], signal, signal[:16]])
+    """The loop at UNIT_LUFS with its peaks held CREST_DB over that, measured on the circle.
+    float32 throughout, temporaries dropped as soon as done: a 60-second loop is 1.3 million
+    samples, and a build's memory must not grow with it (60 MB less than in float64)."""
+    signal = np.asarray(signal, dtype=np.float32)
+    signal -= np.float32(signal.mean(dtype=np.float64))
+    signal *= np.float32(10 ** ((UNIT_LUFS - _circular_loudness(signal, rate)) / 20))
+    samples = _limited(signal, UNIT_LUFS + CREST_DB, rate)
+    del signal
+    strides = _circular_energy(samples, rate)
+    points = np.append(np.arange(0, len(samples), PROFILE_STRIDE), len(samples))
+    cumulative = np.concatenate([[0.0], np.cumsum(strides)])
+    peak = max(
+        float(true_peak_envelope(block).max()) for block in _blocks(samples, 16)
+    )  # seams included: each block carries 16 samples of its neighbours, round the circle
     return Loop(
         name,
         rate,
         samples,
-        -0.691 + 10 * math.log10(float(energy.mean())),
-        10 ** (true_peak_db(wrapped) / 20),
+        -0.691 + 10 * math.log10(float(cumulative[-1]) / len(samples)),
+        peak,
         cumulative,
         points.astype(np.float64),
     )
 
 
+BLOCK = 1 << 16  # samples: the limiter and the peak meter work on the loop this much at a time
+
+
+def _blocks(signal: np.ndarray, margin: int):
+    """The loop in blocks, each with `margin` samples of its neighbours either side (wrapping
+    round the circle), so that work on a block sees what is next to it."""
+    n = len(signal)
+    for start in range(0, n, BLOCK):
+        stop = min(n, start + BLOCK)
+        yield np.take(signal, np.arange(start - margin, stop + margin), mode="wrap")
+
+
+def _limited(signal: np.ndarray, ceiling_db: float, rate: int) -> np.ndarray:
+    """The loop with its true peaks under `ceiling_db` (dsp.limit), block by block round the
+    circle: the limiter only looks HOLD_S either side, so a margin of four times that makes
+    each block's result the same as for the whole loop, in a fraction of the memory."""
+    margin = 4 * max(1, round(HOLD_S * rate))
+    out = np.empty_like(signal)
+    for index, block in enumerate(_blocks(signal, margin)):
+        start = index * BLOCK
+        limited = limit(block, ceiling_db, rate)[margin:-margin]
+        out[start : start + len(limited)] = limited
+    return out
+
+
 def _circular_energy(signal: np.ndarray, rate: int) -> np.ndarray:
-    """The K-weighted energy of each sample of the loop played forever."""
+    """The K-weighted energy of the loop played forever, summed each PROFILE_STRIDE samples."""
     tail = len(k_weighting_response(rate))
-    before = np.tile(signal, -(-tail // len(signal)) + 1)[-tail:]
-    energy = k_energy(np.concatenate([before, signal]), rate)
-    return energy[tail : tail + len(signal)].astype(np.float64)
+    before = np.resize(signal, tail + len(signal))[-tail:] if len(signal) < tail else signal[-tail:]
+    energy = k_energy(np.concatenate([before, signal]), rate)[tail : tail + len(signal)]
+    padded = np.zeros(-(-len(energy) // PROFILE_STRIDE) * PROFILE_STRIDE, dtype=np.float32)
+    padded[: len(energy)] = energy
+    return padded.reshape(-1, PROFILE_STRIDE).sum(axis=1, dtype=np.float64)
 
 
 def _circular_loudness(signal: np.ndarray, rate: int) -> float:
-    return -0.691 + 10 * math.log10(max(1e-20, float(_circular_energy(signal, rate).mean())))
+    energy = float(_circular_energy(signal, rate).sum()) / len(signal)
+    return -0.691 + 10 * math.log10(max(1e-20, energy))
 
 
 # -- the generated beds ------------------------------------------------------------------
@@ -178,25 +271,27 @@ def _circular_loudness(signal: np.ndarray, rate: int) -> float:
 
 def _shaped(rng: np.random.Generator, n: int, rate: int, gain: np.ndarray | None = None):
     """White noise shaped by `gain` (a function of frequency, via `_curve`) on the circle."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum = np.fft.rfft(rng.standard_normal(n, dtype=np.float32))
     if gain is not None:
         spectrum *= gain
     return np.fft.irfft(spectrum, n)
 
 
 def _freqs(n: int, rate: int) -> np.ndarray:
-    return np.fft.rfftfreq(n, 1 / rate)
+    return np.fft.rfftfreq(n, 1 / rate).astype(np.float32)
 
 
 def _band(f: np.ndarray, low: float, high: float, order: int = 2) -> np.ndarray:
     """A smooth band-pass magnitude (Butterworth-like skirts)."""
-    safe = np.maximum(f, 1e-9)
-    return 1 / np.sqrt(1 + (low / safe) ** (2 * order)) / np.sqrt(1 + (safe / high) ** (2 * order))
+    safe = np.maximum(f, np.float32(1e-3))
+    low_skirt = 1 + (np.float32(low) / safe) ** (2 * order)
+    high_skirt = 1 + (safe / np.float32(high)) ** (2 * order)
+    return 1 / np.sqrt(low_skirt * high_skirt)
 
 
 def _tilt(f: np.ndarray, power: float) -> np.ndarray:
     """1 / f**power: 0.5 is pink noise, 1 brown (red)."""
-    return 1 / np.maximum(f, 20.0) ** power
+    return 1 / np.maximum(f, np.float32(20.0)) ** np.float32(power)
 
 
 def _pink(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
@@ -213,13 +308,14 @@ def _rain(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     """A steady soft hiss of rain, and drops: short bursts of filtered noise, here and there."""
     f = _freqs(n, rate)
     hiss = _shaped(rng, n, rate, _tilt(f, 0.35) * _band(f, 300, 7000))
-    drops = np.zeros(n)
+    drops = np.zeros(n, dtype=np.float32)
     for center in (1800.0, 3200.0, 5000.0):  # a few kinds of drop: on leaves, glass, ground
-        train = np.zeros(n)
+        train = np.zeros(n, dtype=np.float32)
         count = int(LOOP_S * 9)
         train[rng.integers(0, n, count)] += rng.lognormal(0.0, 0.6, count)
         length = round(0.012 * rate)
         kernel = rng.standard_normal(length) * np.exp(-np.arange(length) / (0.003 * rate))
+        kernel = kernel.astype(np.float32)
         spectrum = np.fft.rfft(train) * np.fft.rfft(kernel, n) * _band(f, center / 2, center * 1.6)
         drops += np.fft.irfft(spectrum, n)
     hiss /= np.sqrt(np.mean(hiss**2))
@@ -236,14 +332,15 @@ def _waves(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     count = max(1, round(LOOP_S / 10.5))
     spans = rng.uniform(8.0, 13.0, count)
     edges = np.concatenate([[0], np.cumsum(spans / spans.sum() * n)]).round().astype(int)
-    swell = np.zeros(n)
+    swell = np.zeros(n, dtype=np.float32)
     for index in range(count):
         start, end = edges[index], edges[index + 1]
         x = np.arange(end - start) / (end - start)
         swell[start:end] = rng.uniform(0.6, 1.0) * np.sin(math.pi * x**0.6) ** 2
     # The swells are smoothed on the circle (a second, wrapping round), so no edge is heard.
     width = rate
-    smooth = np.fft.irfft(np.fft.rfft(swell) * np.fft.rfft(np.ones(width) / width, n), n)
+    box = np.full(width, 1 / width, dtype=np.float32)
+    smooth = np.fft.irfft(np.fft.rfft(swell) * np.fft.rfft(box, n), n)
     smooth = np.roll(smooth, -width // 2)
     body /= np.sqrt(np.mean(body**2))
     wash /= np.sqrt(np.mean(wash**2))
@@ -253,14 +350,22 @@ def _waves(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
 def _drone(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
     """A soft low chord (A2, E3, A3, E4), each partial beside a twin one cycle a loop away, so
     it breathes slowly; every frequency is a whole number of cycles a loop."""
-    t = np.arange(n) / n  # one loop is 0..1
-    out = np.zeros(n)
+    chord = []
     for hz, amplitude in ((110.0, 1.0), (165.0, 0.55), (220.0, 0.4), (330.0, 0.15)):
         cycles = round(hz * n / rate)
-        partial = np.zeros(n)
-        for twin in (0, 1):
-            partial += np.sin(2 * math.pi * (cycles + twin) * t + rng.uniform(0, 2 * math.pi))
-        sway = 1 + 0.25 * np.sin(2 * math.pi * int(rng.integers(1, 4)) * t + rng.uniform(0, 6))
-        out += amplitude * partial * sway
-    breath = 0.8 + 0.2 * np.sin(2 * math.pi * 2 * t + rng.uniform(0, 2 * math.pi))
-    return out * breath
+        phases = rng.uniform(0, 2 * math.pi, 2)
+        sway = (int(rng.integers(1, 4)), rng.uniform(0, 6))
+        chord.append((cycles, amplitude, phases, sway))
+    breath = rng.uniform(0, 2 * math.pi)
+    out = np.zeros(n, dtype=np.float32)
+    for start in range(0, n, BLOCK):  # a block at a time: float64 phases, but few of them
+        t = np.arange(start, min(n, start + BLOCK), dtype=np.float64) / n  # one loop is 0..1
+        block = np.zeros(len(t))
+        for cycles, amplitude, phases, (turns, offset) in chord:
+            partial = sum(
+                np.sin(2 * math.pi * (cycles + twin) * t + phases[twin]) for twin in (0, 1)
+            )
+            block += amplitude * partial * (1 + 0.25 * np.sin(2 * math.pi * turns * t + offset))
+        block *= 0.8 + 0.2 * np.sin(2 * math.pi * 2 * t + breath)
+        out[start : start + len(t)] = block
+    return out

@@ -126,7 +126,7 @@ class LiveShow:
 
     def _make_bed(self) -> None:
         try:
-            check_sources(self.routine, self.pacing.background, self.sample_rate)
+            check_sources(self.routine, self.pacing.background, self.sample_rate, self.voice.cache)
         except BaseException as err:
             self.error = err
         self._bed_ready.set()
