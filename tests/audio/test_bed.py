@@ -263,3 +263,18 @@ def read_routine_file_text(text: str):
     from guidecast.routine.reader import parse_routine
 
     return parse_routine(text, "bed.yaml")
+
+
+def test_a_bed_too_loud_under_speech_is_warned_about(leveled) -> None:
+    from dataclasses import replace
+
+    from guidecast.audio.bed import bed_layout
+    from guidecast.routine.model import Background
+
+    loud = replace(leveled.routine, background=Background(sound="brown", level=-6, duck=6))
+    layout = bed_layout(loud, leveled.timeline)
+    assert layout is not None
+    (note,) = [n for n in layout.notes if "brown" in n]
+    assert "only 12 dB under the voice while it speaks" in note
+    assert bed_layout(leveled.routine, leveled.timeline).notes == ()
+    assert bed_layout(leveled.routine, leveled.timeline, Background(off=True)) is None
