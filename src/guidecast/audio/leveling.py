@@ -144,7 +144,7 @@ def level(
         for sound in sounds:
             meter.add(f"\0{sound}", energy_profile(to_float(sound_pcm(sound, rate)), rate))
         if made_bed is not None:
-            meter.bins += made_bed.bin_energies(meter.bin_size, len(meter.bins))
+            made_bed.add_energies(meter.bins, meter.bin_size)
         return meter
 
     def measure_jobs(meter: SessionMeter) -> Iterator[tuple[str, tuple[bytes, int]]]:
@@ -180,7 +180,7 @@ def level(
         if bed is not None:
             # What the bed adds to (or, in blocks it lifts over the gate, takes from) the
             # session's loudness, with the bed under the voice as spoken: the gain allows for it.
-            meter.bins += bed.at(as_spoken).bin_energies(meter.bin_size, len(meter.bins))
+            bed.at(as_spoken).add_energies(meter.bins, meter.bin_size)
             aim -= meter.loudness() - as_spoken
             made_bed = bed.at(settings.target)
             settings = replace(
