@@ -11,7 +11,9 @@ the same voice and the same MP3 settings (22.05 kHz mono, 64 kbps, lameenc quali
 - a pydub baseline: the same clips joined with `seg = seg + silence + clip` and exported as MP3
   with ffmpeg (from the imageio-ffmpeg wheel), with the same bitrate and LAME quality;
 - guidecast play on the null device, cold cache and warm: how soon the first audio and the
-  first speech come, as play reports them, and from the launch of the process.
+  first speech come, as play reports them, and from the launch of the process;
+- the bed case: the warm build again with `--background rain`, against its own floor (lameenc
+  alone on that session's final PCM): a bed leaves no digital silence to splice.
 
 Every measurement runs in a process of its own (scripts/bench_child.py), so its wall time and
 peak RSS are its own; speech workers (and pydub's ffmpeg) are reported apart from the main
@@ -42,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = Path(__file__).resolve().parent / "bench_child.py"
 RATE = 22050
+BED = "rain"  # the bed case: the brightest bed, the most for the encoder to do
 
 ACTIONS = (
     "Press gently",
@@ -319,9 +322,19 @@ class Bench:
         result.note = f"{data['clips']} clips"
         return result
 
+    def bed(self, spec: SessionSpec, round_: int) -> Result:
+        """The warm session again with a sound bed under it: no digital silence to splice."""
+        cache = self.warm_cache[spec.key]
+        out = self.work / f"out-{spec.key}-bed"
+        args = ["build", str(spec.routine), "-o", str(out), "--background", BED]
+        wall, data = self.child("cli", args, cache)
+        return self.record(spec, "bed", wall, data)
+
     def prepare_pcm(self, spec: SessionSpec) -> None:
-        """The final PCM of the cold and of the warm session, for the floor (not timed)."""
-        for which, sets in (("cold", []), ("warm", [spec.change]))[: 1 if spec.sleep else 2]:
+        """The final PCM of the cold and of the warm session, and of the session with a bed,
+        for the floors (not timed); a sleep session only the cold one."""
+        cases = (("cold", []), ("warm", [spec.change]), ("bed", [f"background={BED}"]))
+        for which, sets in cases[: 1 if spec.sleep else 3]:
             path = self.work / f"{spec.key}-{which}.pcm"
             args = [str(spec.routine), str(path), *sets]
             _, data = self.child("render", args, self.warm_cache[spec.key])
@@ -422,6 +435,10 @@ class Bench:
             ),
             Measurement("play-cold", "play: first audio, cold cache", "timed", self.play("cold")),
             Measurement("play-warm", "play: first audio, warm cache", "timed", self.play("warm")),
+            Measurement("bed", f"guidecast build, warm, --background {BED}", "wall", self.bed),
+            Measurement(
+                "floor-bed", "floor: lameenc alone, session with bed", "timed", self.floor("bed")
+            ),
         ]
 
 
@@ -529,7 +546,8 @@ def _ratio(bench: Bench, session: str, top: tuple[str, ...], bottom: tuple[str, 
 
 
 def _rss(bench: Bench, session: str) -> float | None:
-    values = [r.rss_self_kb for k in ("cold", "warm", "vbr") if (r := _get(bench, session, k))]
+    builds = ("cold", "warm", "vbr", "bed")
+    values = [r.rss_self_kb for k in builds if (r := _get(bench, session, k))]
     return max(values) / 1024 if values else None
 
 
@@ -589,6 +607,18 @@ def targets(sessions: list[SessionSpec]) -> list[Target]:
             Target(
                 f"{labels[key]} warm after a pacing change: within 1.1x of the floor",
                 lambda b, k=key: _ratio(b, k, ("warm",), ("floor-warm",)),
+                1.1,
+                False,
+                lambda v: f"{v:.2f}x",
+            )
+        )
+    for key in keys:
+        if key in sleeping:  # no warm session to put a bed under
+            continue
+        found.append(
+            Target(
+                f"{labels[key]} warm with a bed ({BED}): within 1.1x of its floor",
+                lambda b, k=key: _ratio(b, k, ("bed",), ("floor-bed",)),
                 1.1,
                 False,
                 lambda v: f"{v:.2f}x",
@@ -728,6 +758,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--verbose", action="store_true", help="show the children's stderr")
+    parser.add_argument(
+        "--bed-only", action="store_true", help="the bed case only (and the cold build it needs)"
+    )
     options = parser.parse_args()
 
     sessions = [
@@ -774,6 +807,8 @@ def main() -> int:
         for spec in sessions:
             for round_ in range(spec.repeat):
                 for m in bench.measurements():
+                    if options.bed_only and m.key not in ("cold", "bed", "floor-bed"):
+                        continue
                     if m.applies(spec) and round_ < m.rounds(spec):
                         t0 = time.perf_counter()
                         ran = m.run(spec, round_)

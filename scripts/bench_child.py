@@ -32,11 +32,16 @@ def _pacing(sets: list[str]):
     from guidecast.core.durations import parse_time_range
     from guidecast.routine.pacing import Pacing
 
-    times = {}
+    times, background = {}, None
     for item in sets:
         step, _, value = item.partition("=")
-        times[step] = parse_time_range(value)
-    return Pacing(times=times)
+        if step == "background":  # the bed case: the session with this sound bed under it
+            from guidecast.routine.background import background_option
+
+            background = background_option(value, None)
+        else:
+            times[step] = parse_time_range(value)
+    return Pacing(times=times, background=background)
 
 
 def _session(routine_path: str, sets: list[str]):
@@ -87,9 +92,11 @@ def run_render(routine_path: str, pcm_path: str, sets: list[str]) -> dict:
     from guidecast.audio.render import stream_pcm
 
     session, voice = _session(routine_path, sets)
+    layout = session.bed_layout
+    bed = layout.at(-16.0) if layout is not None else None
     start = time.perf_counter()
     with open(pcm_path, "wb") as out:
-        for chunk in stream_pcm(session.timeline, session.clips):
+        for chunk in stream_pcm(session.timeline, session.clips, bed=bed):
             out.write(chunk)
     return {
         "timed": time.perf_counter() - start,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from guidecast.audio.bed import bed_layout, check_sources
 from guidecast.audio.session import Session, level_session
 from guidecast.core.errors import VoiceNotFoundError
 from guidecast.output.settings import AudioSettings, Extras, Progress, audio_settings
@@ -44,6 +45,9 @@ def plan(
 ) -> Session:
     """Speak (or fetch from the cache) every line, then lay out the timeline."""
     script = make_script(routine)
+    # A sound file that cannot be used is reported now, before any speech. (A stand-in voice
+    # without a clip cache, as tests plan with, makes the bed's loops each time.)
+    check_sources(routine, pacing.background, voice.sample_rate, getattr(voice, "cache", None))
 
     def speech_progress(done: int, total: int) -> None:
         if progress:
@@ -65,7 +69,8 @@ def plan(
         _, timeline = settle_session_length(script, pacing, lengths, rate, length_of)
     else:
         timeline = build_timeline(script, pacing, lengths, rate)
-    return Session(routine, script, timeline, clips)
+    layout = bed_layout(routine, timeline, pacing.background)
+    return Session(routine, script, timeline, clips, bed_layout=layout)
 
 
 def build(

@@ -75,9 +75,9 @@ STEP_BOMB = (  # valid steps reused through aliases: 300 x 100 steps
 )
 TOP_KEYS = (
     "guidecast, title, description, language, source, version, voice, intro, safety, outro, "
-    "chime, cues, phrases, steps"
+    "chime, cues, phrases, background, steps"
 )
-STEP_KEYS = "id, title, say, duration, pause, sides, cues, count, ticks"
+STEP_KEYS = "id, title, say, duration, pause, sides, cues, count, ticks, background"
 CUE_KEYS = "countdown, halfway, time_left, keep_going, next_up"
 TOP_MAPPING = "the routine must be a mapping of keys (guidecast, title, description, language, ...)"
 DURATION = "a duration such as 45, 45s, 1m30s, 2 min or 1.5m"

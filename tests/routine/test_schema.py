@@ -25,6 +25,7 @@ from guidecast.core.errors import RoutineError
 from guidecast.language.phrases import FIELDS as PHRASE_FIELDS
 from guidecast.routine import nodes
 from guidecast.routine import reader as load
+from guidecast.routine.background import BACKGROUND_KEYS
 from guidecast.routine.library import routines_dir, shipped_names
 from guidecast.speech.workers import ENGINES
 
@@ -97,6 +98,8 @@ def test_example_routine_uses_every_key() -> None:
     assert used(keep_going) == set(load.KEEP_GOING_KEYS)
     assert used(counts) == set(load.COUNT_KEYS)
     assert used(long_sides) == set(load.SIDES_KEYS)
+    assert set(data["background"]) == set(BACKGROUND_KEYS)
+    assert any("background" in s for s in steps), "a step's background is shown too"
     assert short_sides, "the short form of sides is shown too"
 
 
@@ -118,6 +121,7 @@ KEY_SETS = {
     "count": (STEP["count"]["properties"], load.COUNT_KEYS),
     "sides long form": (STEP["sides"]["properties"], load.SIDES_KEYS),
     "phrases": (TOP["phrases"]["properties"], tuple(PHRASE_FIELDS)),
+    "background": (DEFS["background"]["anyOf"][1]["properties"], BACKGROUND_KEYS),
 }
 
 
@@ -246,6 +250,16 @@ INVALID: dict[str, Callable[[dict], object]] = {
     "step without title": lambda d: _step(d).pop("title"),
     "step without say": lambda d: _step(d).pop("say"),
     "step without duration": lambda d: _step(d).pop("duration"),
+    "background unknown sound": lambda d: d.update(background="rian"),
+    "background sound as a number": lambda d: d.update(background={"sound": 3}),
+    "background level -41": lambda d: d.update(background={"sound": "rain", "level": -41}),
+    "background level 0": lambda d: _step(d).update(background={"level": 0}),
+    "background duck 41": lambda d: d.update(background={"sound": "rain", "duck": 41}),
+    "background duck as text": lambda d: d.update(background={"sound": "rain", "duck": "lots"}),
+    "background unknown key": lambda d: d.update(background={"sound": "rain", "volume": -3}),
+    "background on": lambda d: d.update(background=True),
+    "background a list": lambda d: d.update(background=["rain"]),
+    "background file of another type": lambda d: d.update(background="loop.aiff"),
 }
 
 
@@ -293,6 +307,13 @@ VALID: dict[str, Callable[[dict], object]] = {
     "Persian with U+200C": lambda d: _step(d).update(
         say="\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
     ),
+    "background short form": lambda d: d.update(background="waves"),
+    "background off": lambda d: d.update(background="off"),
+    "background off as false": lambda d: _step(d).update(background=False),
+    "background long form": lambda d: d.update(
+        background={"sound": "drone", "level": -40, "duck": 0}
+    ),
+    "step background level only": lambda d: _step(d).update(background={"level": -3, "duck": 40}),
 }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,6 +40,7 @@ from guidecast.core.processes import ComputePool
 from guidecast.speech.engine import SpeechClip
 
 if TYPE_CHECKING:
+    from guidecast.audio.bed import Bed, BedLayout
     from guidecast.speech.cache import ClipCache
     from guidecast.timeline.layout import Timeline
 
@@ -83,6 +84,7 @@ class Leveling:
 
     loudness: float
     capped: bool = False
+    bed: Bed | None = None  # the sound bed at its gains, `level` LU under the voice
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def level(
     settings: Loudness,
     cache: ClipCache | None = None,
     pool: ComputePool | None = None,
+    bed: BedLayout | None = None,
 ) -> Leveling:
     """Give the voice one gain for the whole session and limit its peaks, replacing `clips`'
     entries in place (a clip kept on disk stays on disk); returns the session's loudness.
@@ -112,6 +115,10 @@ def level(
     The clips are measured and limited in worker processes (`pool`, or one made here, whose
     workers start only if something is not cached); each profile goes into the meter as it
     comes and is not kept, so memory does not grow with the session.
+
+    A sound bed (`bed`) is set `level` LU under the target (or under the voice as spoken,
+    without one), measured with the session, and given room under the ceiling: the voice's
+    peaks are limited that much lower than the bed's peaks under speech.
     """
     from guidecast.audio.sounds import sound_pcm  # here: the workers need no pydub
 
@@ -123,6 +130,7 @@ def level(
     kept: dict[str, np.ndarray] = {}  # the clips' own profiles, when there is no cache for them
 
     peaks: list[int] = []  # each clip's sample peak: where the voice sits, with its loudness
+    made_bed: Bed | None = None  # set once the voice's loudness is known
 
     def stored_profile(key: str) -> np.ndarray | None:
         stored = cache.get_blob(key) if cache is not None else None
@@ -135,6 +143,8 @@ def level(
     def with_sounds(meter: SessionMeter) -> SessionMeter:
         for sound in sounds:
             meter.add(f"\0{sound}", energy_profile(to_float(sound_pcm(sound, rate)), rate))
+        if made_bed is not None:
+            made_bed.add_energies(meter.bins, meter.bin_size)
         return meter
 
     def measure_jobs(meter: SessionMeter) -> Iterator[tuple[str, tuple[bytes, int]]]:
@@ -163,11 +173,23 @@ def level(
             meter.add(text, profile)
         as_spoken = meter.loudness()
         if settings.target is None or not math.isfinite(as_spoken):
-            return Leveling(with_sounds(meter).loudness())
+            voice = as_spoken if math.isfinite(as_spoken) else TYPICAL_LUFS
+            made_bed = bed.at(voice) if bed is not None else None
+            return Leveling(with_sounds(meter).loudness(), bed=made_bed)
+        aim = settings.target
+        if bed is not None:
+            # What the bed adds to (or, in blocks it lifts over the gate, takes from) the
+            # session's loudness, with the bed under the voice as spoken: the gain allows for it.
+            bed.at(as_spoken).add_energies(meter.bins, meter.bin_size)
+            aim -= meter.loudness() - as_spoken
+            made_bed = bed.at(settings.target)
+            settings = replace(
+                settings, ceiling=_room(settings.ceiling, made_bed.peak_under_speech)
+            )
         del meter  # the next pass's meter is made without this one beside it
         ceiling = settings.ceiling - ENCODER_MARGIN_DB
         level_db = _voice_level(as_spoken, peaks)
-        gain_db = gain_for(settings.target, as_spoken, settings.ceiling, level_db)
+        gain_db = gain_for(aim, as_spoken, settings.ceiling, level_db)
         leveled: dict[str, Any] = {}
 
         def use(text: str, clip: Any, profile: np.ndarray, meter: SessionMeter) -> None:
@@ -211,7 +233,15 @@ def level(
     clips.update(leveled)
     most = _step_down(_max_gain(level_db, settings.ceiling))
     short = loudness < settings.target - LOUDNESS_TOLERANCE
-    return Leveling(loudness, capped=short and gain_db >= most)
+    return Leveling(loudness, capped=short and gain_db >= most, bed=made_bed)
+
+
+def _room(ceiling_db: float, bed_peak: float) -> float:
+    """The ceiling for the voice alone, so that voice and bed together stay under `ceiling_db`
+    (the encoder's margin kept): the bed's peak taken off, a quarter of the room at least."""
+    room = 10 ** ((ceiling_db - ENCODER_MARGIN_DB) / 20)
+    left = max(room - bed_peak, room / 4)
+    return 20 * math.log10(left) + ENCODER_MARGIN_DB
 
 
 def _takeback(gain_db: float, level_db: float, ceiling_db: float) -> float:

@@ -2,25 +2,52 @@
 (`stream_pcm`), or any range of samples for live playback (`render_range`). Never held whole.
 
 Memory stays flat however long the session: silence comes from one shared buffer of zeros,
-speech from the clips, and nothing is concatenated.
+speech from the clips, and nothing is concatenated. A sound bed (audio/bed.py) is a function of
+the position, so each chunk gets its own piece of it, mixed under the voice.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
+from guidecast.audio.dsp import to_float, to_pcm
 from guidecast.audio.sounds import sound_pcm
 from guidecast.speech.engine import SAMPLE_WIDTH, SpeechClip
 from guidecast.timeline.layout import Cue, Timeline
+
+if TYPE_CHECKING:
+    from guidecast.audio.bed import Bed
 
 CHUNK_SECONDS = 1.0
 
 
 def stream_pcm(
-    timeline: Timeline, clips: Mapping[str, SpeechClip], start: int = 0
+    timeline: Timeline,
+    clips: Mapping[str, SpeechClip],
+    start: int = 0,
+    bed: Bed | None = None,
 ) -> Iterator[bytes]:
-    """Mono 16-bit PCM of the whole session (from sample `start`), in chunks of at most ~1 s."""
+    """Mono 16-bit PCM of the whole session (from sample `start`), in chunks of at most ~1 s,
+    with `bed` under the voice if given."""
+    chunks = _voice(timeline, clips, start)
+    if bed is None:
+        yield from chunks
+        return
+    position = start
+    for chunk in chunks:
+        yield mixed(chunk, bed, position)
+        position += len(chunk) // SAMPLE_WIDTH
+
+
+def mixed(pcm: bytes, bed: Bed, start: int) -> bytes:
+    """The PCM of samples from `start` with the bed's samples there added under it."""
+    samples = len(pcm) // SAMPLE_WIDTH
+    return to_pcm(to_float(pcm) + bed.render(start, samples))
+
+
+def _voice(timeline: Timeline, clips: Mapping[str, SpeechClip], start: int) -> Iterator[bytes]:
     rate = timeline.sample_rate
     chunk = max(1, round(CHUNK_SECONDS * rate))
     zeros = bytes(chunk * SAMPLE_WIDTH)
@@ -57,9 +84,11 @@ def render_range(
     clips: Mapping[str, SpeechClip],
     start: int,
     count: int,
+    bed: Bed | None = None,
 ) -> bytes:
-    """The session's PCM for samples [start, start + count): silence with cues copied in.
-    `cue_starts` are the cues' starts, for a binary search to the first cue heard."""
+    """The session's PCM for samples [start, start + count): silence with cues copied in, and
+    `bed` under them. `cue_starts` are the cues' starts, for a binary search to the first cue
+    heard."""
     out = bytearray(count * SAMPLE_WIDTH)
     end = start + count
     index = max(0, bisect_right(cue_starts, start) - 1)
@@ -73,4 +102,4 @@ def render_range(
         out[(low - start) * SAMPLE_WIDTH : (high - start) * SAMPLE_WIDTH] = pcm[
             (low - cue.start) * SAMPLE_WIDTH : (high - cue.start) * SAMPLE_WIDTH
         ]
-    return bytes(out)
+    return bytes(out) if bed is None else mixed(bytes(out), bed, start)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from guidecast.audio.bed import Bed, BedLayout
 from guidecast.audio.leveling import Loudness, level
 from guidecast.language.phrases import unsupported_note
 from guidecast.routine.model import Routine
@@ -29,6 +30,8 @@ class Session:
     loudness: float | None = None  # LUFS, once leveled
     leveled_to: Loudness | None = None  # what the leveling aimed for
     loudness_capped: bool = False  # the gain stopped short: the limiter would flatten the voice
+    bed_layout: BedLayout | None = None  # where a sound bed plays, if anywhere
+    bed: Bed | None = None  # ... at its gains, once leveled
 
     @property
     def notes(self) -> tuple[Note | str, ...]:
@@ -38,6 +41,8 @@ class Session:
             *filter(None, [unsupported_note(self.routine.language)]),
             *self.timeline.notes,
         )
+        if self.bed_layout is not None:
+            notes += self.bed_layout.notes
         aim, reached = self.leveled_to, self.loudness
         if self.loudness_capped and aim and aim.target is not None and reached is not None:
             notes += (
@@ -51,7 +56,11 @@ def level_session(session: Session, loudness: Loudness, cache: ClipCache | None 
     """The session with its voice at the target loudness and its peaks limited.
 
     The session's clips are replaced in place: the session given is leveled too."""
-    made = level(session.timeline, session.clips, loudness, cache)  # in place
+    made = level(session.timeline, session.clips, loudness, cache, bed=session.bed_layout)
     return replace(
-        session, loudness=made.loudness, leveled_to=loudness, loudness_capped=made.capped
+        session,
+        loudness=made.loudness,
+        leveled_to=loudness,
+        loudness_capped=made.capped,
+        bed=made.bed,
     )

@@ -23,6 +23,8 @@ from guidecast.cli.listing import (
     routine_paths,
 )
 from guidecast.cli.options import (
+    BackgroundLevelOption,
+    BackgroundOption,
     ChaptersOption,
     ChimeOption,
     EngineOption,
@@ -91,6 +93,8 @@ def build(
     chime: ChimeOption = None,
     pacing_file: PacingFileOption = None,
     engine: EngineOption = None,
+    background: BackgroundOption = None,
+    background_level: BackgroundLevelOption = None,
     bitrate: Annotated[int, typer.Option(help="Bitrate in kbps (MP3, OGG, Opus, M4A).")] = 64,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = defaults.SAMPLE_RATE,
     audio_format: Annotated[
@@ -134,7 +138,9 @@ def build(
         from guidecast.build import Extras, audio_settings
         from guidecast.build import build as build_routine
 
-        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
+        pacing = pacing_from_options(
+            pace, length, set_, rate, chime, pacing_file, engine, background, background_level
+        )
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness, vbr_silence)
         check_chapter_rule(chapter_rule)
         loaded = load_routine_named(routine, language)
@@ -299,6 +305,8 @@ def play(
         float, typer.Option(help="Run the clock and sound this many times faster.")
     ] = 1.0,
     language: LanguageOption = None,
+    background: BackgroundOption = None,
+    background_level: BackgroundLevelOption = None,
 ) -> None:
     """Play a session aloud now, with a live view; speech is made as it plays, no files written.
 
@@ -322,7 +330,9 @@ def play(
 
         if language is not None:
             routine = str(resolve(routine, language))
-        pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
+        pacing = pacing_from_options(
+            pace, length, set_, rate, chime, pacing_file, engine, background, background_level
+        )
         player = play_session(
             routine, pacing, device, speed, started, warn=lambda note: print_notes([note])
         )

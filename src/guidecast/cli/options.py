@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from guidecast.core.defaults import BED_LEVEL_LU, BED_SOUNDS, MAX_BED_LEVEL, MIN_BED_LEVEL
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE
 
 RoutineArg = Annotated[
@@ -60,5 +61,19 @@ LanguageOption = Annotated[
         "-l",
         help="Shipped routines in this language, e.g. es, fr, de, pt, it, ru (guidecast list "
         "shows each routine's languages). Default: the originals, in English.",
+    ),
+]
+BackgroundOption = Annotated[
+    str | None,
+    typer.Option(
+        help=f"A calm sound bed under the voice, lowered while it speaks: {', '.join(BED_SOUNDS)}, "
+        "a sound file to loop (.wav .mp3 .ogg .flac), or off. Default: as the routine says."
+    ),
+]
+BackgroundLevelOption = Annotated[
+    float | None,
+    typer.Option(
+        help=f"The bed's loudness in LU under the voice ({MIN_BED_LEVEL:g} to {MAX_BED_LEVEL:g}; "
+        f"default {BED_LEVEL_LU:g})."
     ),
 ]

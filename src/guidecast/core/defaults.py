@@ -22,3 +22,13 @@ def unknown_engine(name: str) -> str:
         f"unknown speech engine {shown!r}{did_you_mean(name, ENGINE_NAMES)}; "
         f"expected one of: {', '.join(ENGINE_NAMES)}"
     )
+
+
+# The generated sound beds a routine or --background may name (audio/beds.py makes them), and
+# the sound files a bed may loop instead (decoded with miniaudio, which reads these four).
+BED_SOUNDS = ("rain", "waves", "pink", "brown", "drone")
+BED_FILE_TYPES = (".wav", ".mp3", ".ogg", ".flac")
+BED_LEVEL_LU = -18.0  # the bed's loudness under the voice's: heard in pauses, never in the way
+BED_DUCK_DB = 12.0  # lowered this much more under speech: 30 dB under the voice while it speaks
+MIN_BED_LEVEL, MAX_BED_LEVEL = -40.0, -3.0  # LU: quieter is lost in a room; louder buries speech
+MAX_BED_DUCK = 40.0  # dB

@@ -20,6 +20,8 @@ closing lines. Then the session-length sentence is settled exactly as `build.pla
 step. Clips already in the cache are taken at start, before the first sound; the rest come from
 the speech workers, and their first clip takes a few tenths of a second: the first 0.4 s of
 every session is silence, which plays meanwhile.
+
+A sound bed (`background`) plays under it as a build mixes it (live/bed.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import replace
 from guidecast.audio.render import render_range
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError, VoiceNotFoundError
+from guidecast.live.bed import LiveBed
 from guidecast.live.clips import Leveled, Recent, Stored, kept
 from guidecast.live.show import Snapshot
 from guidecast.routine.model import Routine
@@ -117,6 +120,10 @@ class LiveShow:
         # session with estimated lengths took 0.25 s here, before the real lengths were known.
         lead = round(LEAD_IN * self.sample_rate)
         self._snap = Snapshot(Timeline(self.sample_rate, lead, (), ()), lead)
+        self._bed = LiveBed(routine, pacing, voice, self._bed_failed)
+
+    def _bed_failed(self, err: BaseException) -> None:
+        self.error = err
 
     # -- what to speak, in order of need --------------------------------------------------
 
@@ -357,7 +364,8 @@ class LiveShow:
     # -- sound -----------------------------------------------------------------------------
 
     def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
-        return render_range(snap.timeline, snap.cue_starts, self.clips, start, count)
+        bed = self._bed.under(snap.timeline, start)
+        return render_range(snap.timeline, snap.cue_starts, self.clips, start, count, bed)
 
 
 def _unfitted(pacing: Pacing) -> Pacing:

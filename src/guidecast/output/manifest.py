@@ -9,7 +9,7 @@ a length, one numbering of steps), so a reader need not round or count for itsel
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guidecast.core.durations import format_length, format_position
 from guidecast.routine.model import Routine
@@ -17,6 +17,9 @@ from guidecast.timeline.chapters import Chapter
 from guidecast.timeline.layout import Timeline
 from guidecast.timeline.notes import grouped
 from guidecast.timeline.structure import places, step_count
+
+if TYPE_CHECKING:
+    from guidecast.audio.bed import Bed
 
 MANIFEST_FORMAT = 1
 
@@ -37,6 +40,37 @@ def chapter_entries(chapters: Sequence[Chapter], rate: int) -> list[dict[str, An
         }
         for c in chapters
     ]
+
+
+def background_entry(bed: Bed) -> dict[str, Any]:
+    """The sound bed: the first one heard (sound, level, duck, its loudness), and every stretch
+    of the session with the bed it has (`sound` null where it is off)."""
+    rate = bed.layout.rate
+
+    def setting(stretch_setting: Any) -> dict[str, Any]:
+        if stretch_setting.source is None:
+            return {"sound": None, "level_lu": None, "duck_db": None}
+        file = stretch_setting.file
+        return {
+            "sound": "file" if file is not None else stretch_setting.sound,
+            **({"file": file.name} if file is not None else {}),
+            "level_lu": stretch_setting.level_lu,
+            "duck_db": stretch_setting.duck_db,
+        }
+
+    first = bed.runs[0]
+    return {
+        **setting(first.setting),
+        "loudness_lufs": round(bed.voice_lufs + first.setting.level_lu, 2),
+        "sections": [
+            {
+                "start_s": _seconds(stretch.start, rate),
+                "end_s": _seconds(stretch.end, rate),
+                **setting(stretch.setting),
+            }
+            for stretch in bed.layout.stretches
+        ],
+    }
 
 
 def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any) -> dict:

@@ -16,7 +16,7 @@ from guidecast.language.interface import id3_language
 from guidecast.output.captions import lyrics_text, synced_lyrics
 from guidecast.output.encoders import Encoder, Metadata, open_encoder
 from guidecast.output.files import AtomicOutputs
-from guidecast.output.manifest import chapter_entries, manifest
+from guidecast.output.manifest import background_entry, chapter_entries, manifest
 from guidecast.output.settings import AudioSettings, Extras, Progress
 from guidecast.output.sidefiles import SIDE_FILES, Target, Written, cover_for
 from guidecast.output.tags import ALBUM, ARTIST, TrackInfo, write_tags
@@ -71,6 +71,7 @@ def write_session(
             loudness_lufs=None if session.loudness is None else round(session.loudness, 2),
             files=[{"path": path, "role": role} for path, role in files],
             chapters=chapter_entries(chapter_list, timeline.sample_rate),
+            **({"background": background_entry(session.bed)} if session.bed else {}),
         )
         for finish in written.with_manifest:
             finish(data)
@@ -126,7 +127,7 @@ def _encode(
                 )
             )
         position = 0
-        for chunk in stream_pcm(timeline, session.clips):
+        for chunk in stream_pcm(timeline, session.clips, bed=session.bed):
             end = position + len(chunk) // SAMPLE_WIDTH
             encoders[0].write(chunk)
             for target, encoder in zip(targets[1:], encoders[1:], strict=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guidecast.core.defaults import ENGINE
+from guidecast.core.defaults import BED_DUCK_DB, BED_LEVEL_LU, ENGINE
 from guidecast.core.durations import TimeRange
 from guidecast.core.errors import Problem
 
@@ -71,6 +71,51 @@ class CueSettings:
 
 
 @dataclass(frozen=True)
+class Background:
+    """A sound bed under the voice: a generated `sound` (core.defaults.BED_SOUNDS) or a `file`
+    to loop, `level` LU under the voice, lowered `duck` dB more while the voice speaks.
+    `None` means "not set here": a step's setting is taken over the routine's key by key, and
+    `off` silences the bed (for a step, or with --background off for the whole session)."""
+
+    sound: str | None = None
+    file: Path | None = None
+    level: float | None = None  # LU, relative to the voice's loudness
+    duck: float | None = None  # dB
+    off: bool = False
+    place: str = field(default="", compare=False)  # where the file was named, for messages
+
+    @property
+    def source(self) -> str | None:
+        """What plays, as one name: the sound, the file's path, or None (nothing)."""
+        if self.off:
+            return None
+        return str(self.file) if self.file is not None else self.sound
+
+    def over(self, base: Background | None) -> Background:
+        """These settings with every unset value taken from `base`. A step naming only a
+        level or a duck keeps the routine's sound; `off` needs nothing from `base`."""
+        if base is None or self.off:
+            return self
+        own = self.sound is not None or self.file is not None
+        return Background(
+            sound=self.sound if own else base.sound,
+            file=self.file if own else base.file,
+            level=base.level if self.level is None else self.level,
+            duck=base.duck if self.duck is None else self.duck,
+            off=False if own else base.off,
+            place=self.place if own else base.place,
+        )
+
+    @property
+    def level_lu(self) -> float:
+        return BED_LEVEL_LU if self.level is None else self.level
+
+    @property
+    def duck_db(self) -> float:
+        return BED_DUCK_DB if self.duck is None else self.duck
+
+
+@dataclass(frozen=True)
 class Count:
     """Counting aloud during a step: "one" ... `to`, one number every `every` seconds."""
 
@@ -92,6 +137,7 @@ class Step:
     cues: CueSettings = field(default_factory=CueSettings)
     count: Count | None = None
     ticks: float | None = None  # metronome ticks per minute during the perform time
+    background: Background | None = None  # over the routine's, for this step only
     line: int = 0  # where the step starts in its file, for messages
     # The same place with its file and column, for a message about the whole step.
     place: Problem | None = field(default=None, compare=False, repr=False)
@@ -128,6 +174,7 @@ class Routine:
     # Where some values were written, for problems found after reading ("voice.id",
     # "voice.engine", "language"); the message of each is empty.
     places: dict[str, Problem] = field(default_factory=dict, compare=False, repr=False)
+    background: Background | None = None  # no bed unless the routine or --background asks
 
     def all_steps(self) -> list[Step]:
         """Every step once, in file order, with the steps inside rounds blocks."""

@@ -25,7 +25,8 @@ from guidecast.core.errors import (
     VoiceNotFoundError,
 )
 from guidecast.core.spelling import did_you_mean
-from guidecast.routine.model import MAX_RATE, MIN_RATE, Routine, VoiceSettings
+from guidecast.routine.background import background_option
+from guidecast.routine.model import MAX_RATE, MIN_RATE, Background, Routine, VoiceSettings
 from guidecast.routine.nodes import InvalidValue, NodeReader
 from guidecast.routine.yaml_safety import compose, read_text
 
@@ -41,6 +42,7 @@ class Pacing:
     rate: int | None = None  # words per minute, over the routine's voice rate
     chime: bool | None = None  # None: as the routine says
     engine: str | None = None  # speech engine over the routine's (pyttsx3, hibari, piper)
+    background: Background | None = None  # --background and --background-level, over the routine's
     # Where each step id in `times` was written ("file:line:col" or "--set ..."), so a step the
     # routine does not have is reported at its place.
     places: dict[str, Problem] = field(default_factory=dict, compare=False, repr=False)
@@ -57,10 +59,15 @@ def pacing_from_options(
     chime: bool | None = None,
     file: Path | None = None,
     engine: str | None = None,
+    background: str | None = None,
+    background_level: float | None = None,
 ) -> Pacing:
     """The pacing the user asked for: the pacing file if any, then each option over it."""
     base = read_pacing_file(file) if file is not None else Pacing()
     origins = dict(base.origins)
+    bed = background_option(background, background_level)
+    if bed is not None:
+        base = replace(base, background=bed)
     if engine is not None:
         base = replace(base, engine=_check_engine(engine))
         origins["engine"] = _option(f"--engine {engine}")

@@ -7,6 +7,7 @@ point at the exact place in the file.
 
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -15,10 +16,12 @@ from guidecast.core.defaults import ENGINE_NAMES, unknown_engine
 from guidecast.core.errors import Problem, RoutineError
 from guidecast.core.names import slugify
 from guidecast.language.phrases import FIELDS as PHRASE_FIELDS
+from guidecast.routine.background import read_background
 from guidecast.routine.model import (
     FORMAT_VERSION,
     MAX_RATE,
     MIN_RATE,
+    Background,
     Count,
     CueSettings,
     KeepGoing,
@@ -39,24 +42,12 @@ from guidecast.routine.yaml_safety import INT_TAG, compose, read_text
 
 MAX_STEPS = 2_000
 _STEP_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TOP_KEYS = (
-    "guidecast",
-    "title",
-    "description",
-    "language",
-    "source",
-    "version",
-    "voice",
-    "intro",
-    "safety",
-    "outro",
-    "chime",
-    "cues",
-    "phrases",
-    "steps",
+TOP_KEYS = tuple(
+    "guidecast title description language source version voice intro safety outro chime cues "
+    "phrases background steps".split()
 )
 VOICE_KEYS = ("engine", "id", "rate", "volume")
-STEP_KEYS = ("id", "title", "say", "duration", "pause", "sides", "cues", "count", "ticks")
+STEP_KEYS = tuple("id title say duration pause sides cues count ticks background".split())
 ROUNDS_KEYS = ("rounds", "title", "steps")
 CUE_KEYS = ("countdown", "halfway", "time_left", "keep_going", "next_up")
 KEEP_GOING_KEYS = ("every", "say")
@@ -91,6 +82,7 @@ class _RoutineReader(NodeReader):
     """The routine format, version 1. `docs/routine-format.md` describes every key."""
 
     def routine(self, root: Node, path: Path | None) -> Routine:
+        self.folder = path.parent if path is not None else None  # for a background's file
         try:
             top = self.mapping(root, "the routine", TOP_KEYS, ("guidecast", "title", "steps"))
         except InvalidValue:
@@ -118,6 +110,7 @@ class _RoutineReader(NodeReader):
             chime=self.field(top, "chime", lambda n: self.boolean(n, "chime"), True),
             cues=self.field(top, "cues", lambda n: self._cues(n, "cues"), CueSettings()),
             phrases=self.field(top, "phrases", self._phrases, {}),
+            background=self.field(top, "background", self._background("background"), None),
             places=self.places,
         )
         self.raise_if_any()
@@ -334,6 +327,7 @@ class _RoutineReader(NodeReader):
         ticks = self.field(
             entries, "ticks", lambda n: self.number(n, f"{what} ticks (per minute)", 5, 240), None
         )
+        background = self.field(entries, "background", self._background(f"{what} background"), None)
         if step_id is None or title is None or not say or duration is None:
             raise InvalidValue()
         return Step(
@@ -347,9 +341,13 @@ class _RoutineReader(NodeReader):
             cues=cues,
             count=count,
             ticks=ticks,
+            background=background,
             line=node.start_mark.line + 1,
             place=self.place(node),
         )
+
+    def _background(self, what: str) -> Callable[[Node], Background]:
+        return lambda node: read_background(self, node, what, self.folder)
 
     def _step_id(self, node: Node) -> str:
         step_id = self.string(node, "step id")
