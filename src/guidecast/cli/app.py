@@ -26,6 +26,8 @@ from guidecast.cli.options import (
     ChimeOption,
     EngineOption,
     LengthOption,
+    ListenFromOption,
+    ListenOption,
     OutOption,
     PaceOption,
     PacingFileOption,
@@ -294,11 +296,14 @@ def play(
     speed: Annotated[
         float, typer.Option(help="Run the clock and sound this many times faster.")
     ] = 1.0,
+    listen: ListenOption = False,
+    listen_from: ListenFromOption = None,
 ) -> None:
     """Play a session aloud now, with a live view; speech is made as it plays, no files written.
 
-    Keys: space pause/resume, n next step, p previous step, r repeat the instruction, q quit.
-    Without a terminal it prints one line per step and cue instead.
+    Keys: space pause/resume, n next step, p previous step, r repeat the instruction, f finish,
+    q quit. With --listen, say the commands instead. Without a terminal it prints one line per
+    step and cue instead.
 
     Example: guidecast play baby-daily-back --length 5m
     """
@@ -316,7 +321,14 @@ def play(
 
         pacing = pacing_from_options(pace, length, set_, rate, chime, pacing_file, engine)
         player = play_session(
-            routine, pacing, device, speed, started, warn=lambda note: print_notes([note])
+            routine,
+            pacing,
+            device,
+            speed,
+            started,
+            warn=lambda note: print_notes([note]),
+            listen=listen,
+            listen_from=listen_from,
         )
         print_notes(player.snapshot().timeline.notes)
 

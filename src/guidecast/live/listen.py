@@ -20,12 +20,11 @@ session plays (scripts/bench measures it).
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 import wave
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ MAX_COMMAND_S = 1.6
 ECHO_TAIL_S = 0.35  # the room's echo of the guide's voice, and the device's own buffering
 ENDPOINT_WINDOW_S = 0.24  # silence that ends an utterance: most of the latency
 CHUNK_S = 0.03
+SOUNDING = 64  # |sample| above this in the player's output: the session is sounding
 VAD_MODE = 0  # webrtc VAD, loose: an aggressive mode cut short words at 40 dB SNR
 
 COMMAND_WEIGHT = 1  # prior of the command path against the phone loop (see Recognizer)
@@ -72,9 +72,7 @@ class Recognizer:
         # A phone loop stands for anything else said: each phone in it costs a transition
         # probability, so a lone command word wins on its own model and longer or other words
         # go to the loop. Phones as one-phone "words" of the dictionary.
-        phones = sorted(
-            {p for line in _phone_lines(model / words.dictionary) for p in line}
-        )
+        phones = sorted({p for line in _phone_lines(model / words.dictionary) for p in line})
         for phone in phones:
             self.decoder.add_word(f"_{phone.lower()}", phone, False)
         loop = " | ".join(f"_{phone.lower()}" for phone in phones)
@@ -162,6 +160,14 @@ class Gate:
         self.tail = tail
         self._spans: deque[tuple[float, float]] = deque(maxlen=4096)
         self._lock = threading.Lock()
+
+    def output(self, pcm: bytes, start: float, end: float) -> None:
+        """The player sent `pcm` to the device at `start`; heard until `end` at the latest."""
+        import numpy
+
+        samples = numpy.frombuffer(pcm, dtype=numpy.int16)
+        if samples.size and int(numpy.abs(samples.astype(numpy.int32)).max()) > SOUNDING:
+            self.sounding(start, end)
 
     def sounding(self, start: float, end: float) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ from guidecast.live.player import Event, Player
 from guidecast.live.show import Snapshot
 from guidecast.timeline.layout import StepSpan
 
-KEYS_HELP = "space pause · n next · p previous · r repeat · q quit"
+KEYS_HELP = "space pause · n next · p previous · r repeat · f finish · q quit"
 
 # A 3x5 pixel font for the big clock, drawn with half blocks: three text rows per digit.
 _FONT = {
@@ -126,6 +126,8 @@ class PlainView:
             self._line(event.position, "seek", f"{event.detail} -> {target}")
         elif kind in ("pause", "resume"):
             self._line(event.position, kind, "")
+        elif kind in ("heard", "tempo"):
+            self._line(event.position, kind, event.detail)
         elif kind == "wait":
             self._line(event.position, "wait", "for speech still being made")
         elif kind in ("end", "stop"):
@@ -238,6 +240,8 @@ def screen(player: Player, width: int = 80) -> Any:
         state = "▶ playing"
     if player.speed != 1:
         state += f"  {player.speed:g}×"
+    if player.heard is not None:
+        state += f"  heard: {player.heard}"
     return Panel(
         Group(body, timer, Text(""), session, Text(upcoming, style="bold magenta")),
         title=Text(player.show.title, style="bold"),
