@@ -30,6 +30,8 @@ from guidecast.cli.options import (
     EngineOption,
     LanguageOption,
     LengthOption,
+    ListenFromOption,
+    ListenOption,
     OutOption,
     PaceOption,
     PacingFileOption,
@@ -307,11 +309,14 @@ def play(
     language: LanguageOption = None,
     background: BackgroundOption = None,
     background_level: BackgroundLevelOption = None,
+    listen: ListenOption = False,
+    listen_from: ListenFromOption = None,
 ) -> None:
     """Play a session aloud now, with a live view; speech is made as it plays, no files written.
 
-    Keys: space pause/resume, n next step, p previous step, r repeat the instruction, q quit.
-    Without a terminal it prints one line per step and cue instead.
+    Keys: space pause/resume, n next step, p previous step, r repeat the instruction, f finish,
+    q quit. With --listen, say the commands instead. Without a terminal it prints one line per
+    step and cue instead.
 
     Example: guidecast play baby-daily-back --length 5m
     """
@@ -334,7 +339,14 @@ def play(
             pace, length, set_, rate, chime, pacing_file, engine, background, background_level
         )
         player = play_session(
-            routine, pacing, device, speed, started, warn=lambda note: print_notes([note])
+            routine,
+            pacing,
+            device,
+            speed,
+            started,
+            warn=lambda note: print_notes([note]),
+            listen=listen,
+            listen_from=listen_from,
         )
         print_notes(player.snapshot().timeline.notes)
 

@@ -77,3 +77,18 @@ BackgroundLevelOption = Annotated[
         f"default {BED_LEVEL_LU:g})."
     ),
 ]
+ListenOption = Annotated[
+    bool,
+    typer.Option(
+        "--listen",
+        help="Hear spoken commands from the microphone (offline): pause, continue, next, "
+        "back, repeat, slower, faster, finish, done.",
+    ),
+]
+ListenFromOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--listen-from",
+        help="Hear spoken commands from this WAV file instead, in real time from the start.",
+    ),
+]

@@ -47,7 +47,8 @@ LANGUAGE = Language(
         "paused": "pausiert",
         "saying_again": "wird wiederholt",
         "preparing": "Sprache wird vorbereitet",
-        "keys_help": "Leertaste Pause · n weiter · p zurück · r wiederholen · q beenden",
+        "keys_help": "Leertaste Pause · n weiter · p zurück · r wiederholen · f zum Schluss · "
+        "q beenden",
         "skip_to_steps": "Zur Liste der Schritte springen",
         "player": "Wiedergabe",
         "left_in_session": "bis zum Ende der Einheit",

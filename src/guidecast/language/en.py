@@ -52,7 +52,7 @@ LANGUAGE = Language(
         "paused": "paused",
         "saying_again": "saying it again",
         "preparing": "preparing speech",
-        "keys_help": "space pause · n next · p previous · r repeat · q quit",
+        "keys_help": "space pause · n next · p previous · r repeat · f finish · q quit",
         # The player page only
         "skip_to_steps": "Skip to the step list",
         "player": "Player",

@@ -50,7 +50,7 @@ LANGUAGE = Language(
         "paused": "en pausa",
         "saying_again": "repitiendo",
         "preparing": "preparando la voz",
-        "keys_help": "espacio pausa · n siguiente · p anterior · r repetir · q salir",
+        "keys_help": "espacio pausa · n siguiente · p anterior · r repetir · f terminar · q salir",
         "skip_to_steps": "Ir a la lista de pasos",
         "player": "Reproductor",
         "left_in_session": "para acabar la sesión",

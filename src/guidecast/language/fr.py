@@ -48,7 +48,8 @@ LANGUAGE = Language(
         "paused": "en pause",
         "saying_again": "répétition",
         "preparing": "préparation de la voix",
-        "keys_help": "espace pause · n suivante · p précédente · r répéter · q quitter",
+        "keys_help": "espace pause · n suivante · p précédente · r répéter · f terminer · "
+        "q quitter",
         "skip_to_steps": "Aller à la liste des étapes",
         "player": "Lecteur",
         "left_in_session": "avant la fin de la séance",

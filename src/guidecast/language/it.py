@@ -47,7 +47,7 @@ LANGUAGE = Language(
         "paused": "in pausa",
         "saying_again": "ripetizione",
         "preparing": "preparazione della voce",
-        "keys_help": "spazio pausa · n avanti · p indietro · r ripeti · q esci",
+        "keys_help": "spazio pausa · n avanti · p indietro · r ripeti · f concludi · q esci",
         "skip_to_steps": "Vai all'elenco dei passaggi",
         "player": "Lettore",
         "left_in_session": "alla fine della sessione",

@@ -50,7 +50,7 @@ LANGUAGE = Language(
         "paused": "em pausa",
         "saying_again": "a repetir",
         "preparing": "a preparar a voz",
-        "keys_help": "espaço pausa · n seguinte · p anterior · r repetir · q sair",
+        "keys_help": "espaço pausa · n seguinte · p anterior · r repetir · f terminar · q sair",
         "skip_to_steps": "Ir para a lista de passos",
         "player": "Leitor",
         "left_in_session": "para o fim da sessão",

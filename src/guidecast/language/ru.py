@@ -56,7 +56,7 @@ LANGUAGE = Language(
         "paused": "пауза",
         "saying_again": "повтор",
         "preparing": "готовится речь",
-        "keys_help": "пробел пауза · n дальше · p назад · r повтор · q выход",
+        "keys_help": "пробел пауза · n дальше · p назад · r повтор · f к концу · q выход",
         "skip_to_steps": "К списку шагов",
         "player": "Плеер",
         "left_in_session": "до конца занятия",

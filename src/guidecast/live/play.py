@@ -20,6 +20,7 @@ from guidecast.routine.pacing import Pacing
 from guidecast.timeline.layout import LEAD_IN, Timeline
 
 if TYPE_CHECKING:
+    from guidecast.live.listen import Heard, Listener, Source
     from guidecast.speech.workers import SpeechPool
 
 
@@ -72,11 +73,15 @@ def play(
     started: float | None = None,
     warn: Callable[[str], None] | None = None,
     view: Callable[[Player, str], View] | None = None,
+    listen: bool = False,
+    listen_from: Path | None = None,
 ) -> Player:
     """Play a routine (or a built session) to the end or until quit; the player, for its report.
 
     `view(player, device_label)` makes the view; by default the full-screen view when stdin
     and stdout are terminals, else plain lines on stdout. Keys come from the terminal, if any.
+    With `listen`, spoken commands from the microphone steer it too (from the WAV file
+    `listen_from` instead, when given): see live/listen.py.
     """
     from guidecast.live.devices import open_output
     from guidecast.live.view import PlainView, ScreenView, keys_from_terminal
@@ -90,14 +95,22 @@ def play(
         # workers boot while the routine is read.
         show = slot = ShowSlot(defaults.SAMPLE_RATE)
     output = None
+    listener = None
+    source = _listen_source(listen_from) if listen or listen_from is not None else None
     try:
         player = Player(show, speed, started)
+        if source is not None:
+            listener = _listener(player, source)
         output, warning = open_output(device, show.sample_rate)
         output.start(player.fill)
+        if listener is not None:
+            listener.start()
         if slot is not None:
             slot.fill(lambda pool: open_show(routine, pacing, pool))
         if warning and warn:  # once the routine is known to be good: its errors come first
             warn(warning)
+        if listen and source is None and warn:
+            warn(NO_MICROPHONE)
         label = "the null device" if output.is_null else f"{output.name} ({output.backend})"
         screen = view is None and sys.stdin.isatty() and sys.stdout.isatty()
         if view is None:
@@ -106,13 +119,50 @@ def play(
             show.start()
             _drive(player, shown, keys, output, 0.1 if screen else 0.02)
     finally:
+        if listener is not None:
+            listener.close()
         if output is not None:
             output.close()
         show.close()
+    player.listener = listener
     for error in (show.error, output.error):
         if error is not None:
             raise error
     return player
+
+
+NO_MICROPHONE = "--listen: no microphone could be opened; playing on, steered by keys"
+
+
+def _listen_source(listen_from: Path | None) -> Source | None:
+    """The WAV file (a clear error if unreadable), or the microphone (None when there is
+    none: the session plays on with keys, after a warning)."""
+    import importlib.util
+
+    from guidecast.live.listen import FileSource, MicSource
+
+    if importlib.util.find_spec("pocketsphinx") is None:
+        raise UsageError("--listen needs pocketsphinx: pip install 'guidecast[listen]'")
+    if listen_from is not None:
+        return FileSource(listen_from)
+    try:
+        return MicSource()
+    except OSError:
+        return None
+
+
+def _listener(player: Player, source: Source) -> Listener:
+    """Spoken commands to the player, gated against the player's own sound. English words
+    until the show's routine says otherwise (a built session does not say)."""
+    from guidecast.language.commands import ENGLISH
+    from guidecast.live.listen import Gate, Listener, Recognizer
+
+    player.gate = Gate()
+
+    def act(heard: Heard, wall: float) -> None:
+        player.command(heard.action, heard.phrase, wall)
+
+    return Listener(source, Recognizer(ENGLISH), player.gate, act)
 
 
 class ShowSlot:

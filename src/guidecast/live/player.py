@@ -18,18 +18,26 @@ import math
 import queue
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from guidecast.core.errors import UsageError
+from guidecast.live.devices import MAX_AHEAD_S as MAX_BUFFERED_S
 from guidecast.live.show import Show, Snapshot
 from guidecast.timeline.layout import BETWEEN_LINES, Cue
 
 if TYPE_CHECKING:
-    pass
+    from guidecast.live.listen import Gate, Listener
 
 MIN_SPEED, MAX_SPEED = 0.25, 100.0
+TEMPO_STEP = 1.25  # "slower" makes the silent holds 25% longer, "faster" shorter
+MIN_TEMPO, MAX_TEMPO = 0.5, 2.0
+# What each spoken action (language/commands.py) calls.
+ACTIONS = {"pause": "pause", "resume": "resume", "next": "next_step", "done": "next_step"}
+ACTIONS |= {"back": "previous_step", "repeat": "repeat", "finish": "finish"}
+ACTIONS |= {"slower": "slower", "faster": "faster"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,8 @@ class Event:
     `(wall - first_audio - waited) * speed` is the session time the wall clock saw.
     """
 
-    kind: str  # start, step, cue, repeat, pause, resume, seek, wait, stop, end, error
+    kind: str  # start, step, cue, repeat, pause, resume, seek, wait, stop, end, error,
+    # heard (a spoken command; detail: the phrase), tempo (detail: slower or faster)
     position: int
     wall: float
     waited: float = 0.0
@@ -85,6 +94,10 @@ class Player:
         self._replay: list[tuple[Cue | None, int, int]] = []  # (cue or silence, start, length)
         self._replay_at = 0  # samples of the first piece already played
         self.replaying: Cue | None = None  # the line being said again, for the view
+        self.tempo = 1.0  # how fast the silent holds run (speech always at its own pace)
+        self.gate: Gate | None = None  # told when the output sounds (live/listen.py)
+        self.heard: str | None = None  # the last spoken command, for the view
+        self.listener: Listener | None = None  # set by play(), for its report
 
     # -- steering (any thread) -------------------------------------------------------------
 
@@ -131,6 +144,44 @@ class Player:
             if lines:
                 self._replay, self._replay_at = pieces, 0
 
+    def slower(self) -> None:
+        self._set_tempo(self.tempo / TEMPO_STEP, "slower")
+
+    def faster(self) -> None:
+        self._set_tempo(self.tempo * TEMPO_STEP, "faster")
+
+    def _set_tempo(self, tempo: float, what: str) -> None:
+        """Holds and the silence between cues run at `tempo`; spoken lines and sounds keep
+        their own pace (no chipmunk voice), so only the waiting gets longer or shorter."""
+        with self._lock:
+            self.tempo = min(MAX_TEMPO, max(MIN_TEMPO, tempo))
+            self._emit("tempo", self.position, self.clock(), detail=what)
+
+    def finish(self) -> None:
+        """On to the closing words, skipping the steps left."""
+        self._request("finish")
+
+    def command(self, action: str, phrase: str, wall: float | None = None) -> None:
+        """A spoken command (live/listen.py): logged as "heard", then acted on. Works while
+        paused: "continue" resumes, "next" moves on and stays paused."""
+        with self._lock:
+            self.heard = phrase
+            self._emit(
+                "heard", self.position, self.clock() if wall is None else wall, detail=phrase
+            )
+        actions = {
+            "pause": self.pause,
+            "resume": self.resume,
+            "next": self.next_step,
+            "done": self.next_step,
+            "back": self.previous_step,
+            "repeat": self.repeat,
+            "slower": self.slower,
+            "faster": self.faster,
+            "finish": self.finish,
+        }
+        actions[action]()
+
     def stop(self) -> None:
         with self._lock:
             if not self.stopped and not self.finished:
@@ -149,6 +200,13 @@ class Player:
 
     def fill(self, frames: int) -> bytes:
         """`frames` samples for the device; advances the clock by what it plays."""
+        data = self._fill(frames)
+        if self.gate is not None:
+            now = self.clock()
+            self.gate.output(data, now, now + frames / self.rate + MAX_BUFFERED_S)
+        return data
+
+    def _fill(self, frames: int) -> bytes:
         now = self.clock()
         silence = bytes(frames * 2)
         with self._lock:
@@ -172,6 +230,8 @@ class Player:
                 self.waited += frames / self.rate
                 pcm, out_frames = self._fill_replay(snap, frames, now)
                 return _squeeze(pcm, out_frames) + silence[out_frames * 2 :]
+            if self.tempo != 1.0 and self._hold(snap, frames, now):
+                return silence
             self._frac += frames * self.speed
             want = int(self._frac)
             take = min(want, snap.limit - self.position)
@@ -200,6 +260,20 @@ class Player:
                 self._finish(now + take / (self.rate * self.speed))
         out_frames = frames if take == want else min(frames, max(1, math.ceil(take / self.speed)))
         return _squeeze(pcm, out_frames) + silence[out_frames * 2 :]
+
+    def _hold(self, snap: Snapshot, frames: int, now: float) -> bool:
+        """Run a stretch of silence at `tempo`: True when this period was one."""
+        count = round(frames * self.speed * self.tempo)
+        start = self.position
+        following = bisect_right(snap.cue_starts, start)
+        next_cue = snap.cue_starts[following] if following < len(snap.cue_starts) else None
+        end = min(snap.limit, snap.timeline.length if next_cue is None else next_cue)
+        if count <= 0 or self.first_audio is None or snap.cue_at(start) or start + count > end:
+            return False  # sound here, or soon: this period plays at the normal pace
+        self._crossings(snap, start, start + count, now)
+        self.position += count
+        self.played += count
+        return True
 
     def _fill_replay(self, snap: Snapshot, frames: int, now: float) -> tuple[bytes, int]:
         """The next stretch of lines said again; the clock stays where it is."""
@@ -261,6 +335,8 @@ class Player:
         section = snap.section(self.position)
         if what == "next":
             target = snap.section_start(min(section + 1, len(snap.timeline.steps) + 1))
+        elif what == "finish":
+            target = snap.section_start(max(section, len(snap.timeline.steps)))
         else:
             target = snap.section_start(max(section - 1, -1))
         if target > snap.limit:
@@ -307,6 +383,7 @@ def handle_key(player: Player, key: str) -> bool:
         return False
     action = {
         " ": player.toggle_pause,
+        "f": player.finish,
         "n": player.next_step,
         "p": player.previous_step,
         "r": player.repeat,

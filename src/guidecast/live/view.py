@@ -117,6 +117,8 @@ class PlainView:
             self._line(event.position, "seek", f"{event.detail} -> {target}")
         elif kind in ("pause", "resume"):
             self._line(event.position, kind, "")
+        elif kind in ("heard", "tempo"):
+            self._line(event.position, kind, event.detail)
         elif kind == "wait":
             self._line(event.position, "wait", "for speech still being made")
         elif kind in ("end", "stop"):
@@ -228,6 +230,8 @@ def screen(player: Player, width: int = 80) -> Any:
         state = "▶ " + say("playing")
     if player.speed != 1:
         state += f"  {player.speed:g}×"
+    if player.heard is not None:
+        state += f"  heard: {player.heard}"
     return Panel(
         Group(body, timer, Text(""), session, Text(upcoming, style="bold magenta")),
         title=Text(player.show.title, style="bold"),

@@ -1,0 +1,355 @@
+"""Spoken commands for `guidecast play --listen`: offline, with pocketsphinx.
+
+Audio (the microphone through miniaudio, or a WAV file) is cut into utterances by
+pocketsphinx's voice-activity endpointer. An utterance counts as a command only when all of
+these hold:
+
+- it stands alone: from MIN_COMMAND_S to MAX_COMMAND_S long (the guide's sentences and a
+  conversation in the room are longer);
+- it is not the session's own voice: the player marks when its output is sounding, and an
+  utterance that overlaps that time, or the ECHO_TAIL_S after it, is dropped (the gate);
+- decoded against a grammar that offers, besides the command phrases, any run of the session's
+  own words and common English words, its best path is one command phrase alone. So "Next up:
+  circles", said by the guide or anyone, decodes as those words and is no command; the bare
+  word "next" is.
+
+The decoder only runs on short utterances after they end, so it costs little while the
+session plays (scripts/bench measures it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import wave
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from guidecast.core.errors import UsageError
+from guidecast.language.commands import CommandWords
+
+RATE = 16000  # what the acoustic model was trained on
+MIN_COMMAND_S = 0.12
+MAX_COMMAND_S = 1.6
+ECHO_TAIL_S = 0.35  # the room's echo of the guide's voice, and the device's own buffering
+ENDPOINT_WINDOW_S = 0.24  # silence that ends an utterance: most of the latency
+CHUNK_S = 0.03
+SOUNDING = 64  # |sample| above this in the player's output: the session is sounding
+VAD_MODE = 0  # webrtc VAD, loose: an aggressive mode cut short words at 40 dB SNR
+
+COMMAND_WEIGHT = 1  # prior of the command path against the phone loop (see Recognizer)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A command recognized in the audio: `start`/`end` are seconds from the stream's start."""
+
+    action: str
+    phrase: str
+    start: float
+    end: float
+
+
+class Recognizer:
+    """Feed 16 kHz mono 16-bit PCM; get the commands heard, as each utterance ends."""
+
+    def __init__(self, words: CommandWords) -> None:
+        from pocketsphinx import Decoder, Endpointer, get_model_path
+
+        self.words = words
+        model = Path(get_model_path())
+        self.decoder = Decoder(
+            hmm=str(model / words.model),
+            dict=str(model / words.dictionary),
+            lm=None,
+            samprate=RATE,
+            loglevel="FATAL",
+        )
+        commands = sorted(words.phrases)
+        # A phone loop stands for anything else said: each phone in it costs a transition
+        # probability, so a lone command word wins on its own model and longer or other words
+        # go to the loop. Phones as one-phone "words" of the dictionary.
+        phones = sorted({p for line in _phone_lines(model / words.dictionary) for p in line})
+        for phone in phones:
+            self.decoder.add_word(f"_{phone.lower()}", phone, False)
+        loop = " | ".join(f"_{phone.lower()}" for phone in phones)
+        grammar = (
+            "#JSGF V1.0;\ngrammar listen;\n"
+            f"public <utterance> = /{COMMAND_WEIGHT}/ <command> | /1/ <other>;\n"
+            f"<command> = {' | '.join(commands)};\n"
+            f"<other> = {loop};\n"
+        )
+        self.decoder.add_jsgf_string("listen", grammar)
+        self.decoder.activate_search("listen")
+        self.endpointer = Endpointer(
+            window=ENDPOINT_WINDOW_S, ratio=0.8, vad_mode=VAD_MODE, sample_rate=RATE
+        )
+        self.frame_bytes: int = self.endpointer.frame_bytes
+        self._pending = bytearray()
+        self._utterance = bytearray()
+        self._start = 0.0
+        self.samples = 0  # fed so far
+        self.utterances = 0  # ended, of any length
+        self.decoded = 0  # short enough to decode
+
+    def feed(self, pcm: bytes) -> list[Heard]:
+        self._pending += pcm
+        heard: list[Heard] = []
+        step = self.frame_bytes
+        while len(self._pending) >= step:
+            frame = bytes(self._pending[:step])
+            del self._pending[:step]
+            self.samples += step // 2
+            was = self.endpointer.in_speech
+            speech = self.endpointer.process(frame)
+            if speech is None:
+                continue
+            if not was:
+                self._utterance = bytearray()
+                self._start = self.endpointer.speech_start
+            if len(self._utterance) <= MAX_COMMAND_S * RATE * 2:
+                self._utterance += speech
+            if not self.endpointer.in_speech:
+                found = self._decode(self._start, self.endpointer.speech_end)
+                if found is not None:
+                    heard.append(found)
+        return heard
+
+    def _decode(self, start: float, end: float) -> Heard | None:
+        self.utterances += 1
+        pcm = bytes(self._utterance)
+        self._utterance = bytearray()
+        spoken = end - start
+        if not MIN_COMMAND_S <= spoken <= MAX_COMMAND_S:
+            return None
+        self.decoded += 1
+        decoder = self.decoder
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        hyp = decoder.hyp()
+        if hyp is None:
+            return None
+        phrase = " ".join(hyp.hypstr.split())
+        action = self.words.action(phrase)
+        return None if action is None else Heard(action, phrase, start, end)
+
+
+def _phone_lines(dictionary: Path) -> Iterator[list[str]]:
+    """The phones of each pronunciation in a pocketsphinx dictionary."""
+    with dictionary.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield line.split()[1:]
+
+
+# -- the gate: when the session itself is sounding ----------------------------------------
+
+
+class Gate:
+    """Wall-clock spans when the player's output is sounding; thread-safe.
+
+    The player calls `sounding(start, end)` from its device callback for every stretch of
+    non-silent output; an utterance that overlaps a span, or ECHO_TAIL_S after it, is the
+    session's own voice (or could hide it), and is dropped.
+    """
+
+    def __init__(self, tail: float = ECHO_TAIL_S) -> None:
+        self.tail = tail
+        self._spans: deque[tuple[float, float]] = deque(maxlen=4096)
+        self._lock = threading.Lock()
+
+    def output(self, pcm: bytes, start: float, end: float) -> None:
+        """The player sent `pcm` to the device at `start`; heard until `end` at the latest."""
+        import numpy
+
+        samples = numpy.frombuffer(pcm, dtype=numpy.int16)
+        if samples.size and int(numpy.abs(samples.astype(numpy.int32)).max()) > SOUNDING:
+            self.sounding(start, end)
+
+    def sounding(self, start: float, end: float) -> None:
+        with self._lock:
+            if self._spans and start <= self._spans[-1][1] + 0.05:
+                first, last = self._spans[-1]
+                self._spans[-1] = (first, max(last, end))
+            else:
+                self._spans.append((start, end))
+
+    def open_during(self, start: float, end: float) -> bool:
+        """True when nothing sounded from `start` to `end` (tail included)."""
+        with self._lock:
+            return not any(a < end and start < b + self.tail for a, b in self._spans)
+
+
+# -- sources ------------------------------------------------------------------------------
+
+
+class Source:
+    """Audio to listen to, 16 kHz mono 16-bit, in chunks, with the wall time of its start."""
+
+    began: float = 0.0
+
+    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def read_wav(path: Path) -> bytes:
+    """A WAV file's audio as 16 kHz mono 16-bit PCM; a clear error naming it otherwise."""
+    import miniaudio
+
+    try:
+        with wave.open(str(path), "rb") as wav:
+            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+            data = wav.readframes(wav.getnframes())
+    except FileNotFoundError:
+        raise UsageError(f"--listen-from {path}: no such file") from None
+    except (OSError, wave.Error, EOFError) as err:
+        raise UsageError(f"--listen-from {path}: not a WAV file ({err})") from None
+    formats = {1: miniaudio.SampleFormat.UNSIGNED8, 2: miniaudio.SampleFormat.SIGNED16}
+    if width not in formats:
+        raise UsageError(f"--listen-from {path}: {8 * width}-bit WAV; expected 8 or 16-bit PCM")
+    if channels == 1 and rate == RATE and width == 2:
+        return data
+    out = miniaudio.convert_frames(
+        formats[width], channels, rate, data, miniaudio.SampleFormat.SIGNED16, 1, RATE
+    )
+    return bytes(out)
+
+
+class FileSource(Source):
+    """A WAV file played into the recognizer in real time, from when listening starts: its
+    second 3.0 is heard 3.0 s after the session's first sound, as a microphone would."""
+
+    def __init__(self, path: Path, realtime: bool = True) -> None:
+        self.path = path
+        self.pcm = read_wav(path)
+        self.realtime = realtime
+
+    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
+        size = round(CHUNK_S * RATE) * 2
+        self.began = time.monotonic()
+        for offset in range(0, len(self.pcm), size):
+            if stop.is_set():
+                return
+            if self.realtime:
+                due = self.began + offset / 2 / RATE
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+            yield self.pcm[offset : offset + size]
+        # the endpointer needs silence after a last word to end it
+        yield bytes(round(1.0 * RATE) * 2)
+
+
+class MicSource(Source):
+    """The default microphone through miniaudio, captured at 16 kHz mono."""
+
+    def __init__(self) -> None:
+        import miniaudio
+
+        from guidecast.live.devices import _quiet_stderr
+
+        self._queue: deque[bytes] = deque()
+        self._ready = threading.Event()
+        try:
+            with _quiet_stderr():
+                self.device = miniaudio.CaptureDevice(
+                    input_format=miniaudio.SampleFormat.SIGNED16,
+                    nchannels=1,
+                    sample_rate=RATE,
+                    buffersize_msec=round(CHUNK_S * 1000),
+                )
+        except miniaudio.MiniaudioError as err:
+            reason = err.args[0] if err.args else str(err)
+            raise OSError(f"no microphone ({reason})") from None
+        if self.device.backend.lower() == "null":
+            self.device.close()
+            raise OSError("no microphone found")
+
+    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
+        def take() -> Iterator[None]:
+            while True:
+                data = yield
+                self._queue.append(bytes(data))
+                self._ready.set()
+
+        taker = take()
+        next(taker)
+        self.device.start(taker)
+        self.began = time.monotonic()
+        while not stop.is_set():
+            if not self._ready.wait(0.1):
+                continue
+            self._ready.clear()
+            while self._queue:
+                yield self._queue.popleft()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.device.close()
+
+
+# -- the listener thread ------------------------------------------------------------------
+
+
+class Listener:
+    """Runs a recognizer over a source in a thread; hands each command that passes the gate to
+    `act(heard, wall_time)`, and counts what it dropped."""
+
+    def __init__(
+        self,
+        source: Source,
+        recognizer: Recognizer,
+        gate: Gate | None,
+        act: Callable[[Heard, float], None],
+    ) -> None:
+        self.source = source
+        self.recognizer = recognizer
+        self.gate = gate
+        self.act = act
+        self.gated = 0  # commands heard while the session sounded: dropped
+        self.latencies: list[float] = []  # end of the word -> acted on, wall seconds
+        self.busy = 0.0  # CPU seconds the recognizer took
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="guidecast-listen", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for chunk in self.source.chunks(self._stop):
+                began = time.thread_time()
+                heard = self.recognizer.feed(chunk)
+                self.busy += time.thread_time() - began
+                for found in heard:
+                    start = self.source.began + found.start
+                    end = self.source.began + found.end
+                    if self.gate is not None and not self.gate.open_during(start, end):
+                        self.gated += 1
+                        continue
+                    now = time.monotonic()
+                    self.latencies.append(now - end)
+                    self.act(found, now)
+        except BaseException as err:  # the session plays on with keys
+            self.error = err
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self.source.close()
+
+
+def open_source(listen_from: Path | None) -> Source:
+    """The WAV file, or the microphone (OSError when there is none)."""
+    if listen_from is not None:
+        return FileSource(listen_from)
+    return MicSource()

@@ -1,0 +1,274 @@
+"""`guidecast play --listen`: spoken commands, recognized offline by pocketsphinx.
+
+The recordings are made here: each command said by real voices (espeak-ng's, and the natural
+hibari and piper voices), mixed with noise and with the session's own speech, and fed to the
+real recognizer; and a recording of commands fed to the real player on the null device.
+"""
+
+from __future__ import annotations
+
+import time
+import wave
+from pathlib import Path
+
+import numpy
+import pytest
+
+from guidecast.core.errors import UsageError
+from guidecast.language.commands import ACTIONS, ENGLISH, commands_for
+from guidecast.live.listen import RATE, FileSource, Gate, Recognizer, read_wav
+from guidecast.live.play import play
+from guidecast.live.player import ACTIONS as PLAYER_ACTIONS
+from guidecast.live.player import Event, Player
+from guidecast.routine.pacing import Pacing
+from guidecast.speech.engine import SpeechRequest
+from guidecast.speech.workers import SpeechPool
+
+GAP_S = 1.0  # silence around each command in a recording
+
+
+def say(engine: str, voice: str, texts: list[str], rate: int = 160) -> list[numpy.ndarray]:
+    """Each text spoken at 16 kHz, as float samples."""
+    out: dict[int, bytes] = {}
+    with SpeechPool(engine, RATE) as pool:
+        pool.synthesize(
+            [(SpeechRequest(t, voice, rate), t) for t in texts],
+            lambda i, clip: out.__setitem__(i, clip.pcm),
+        )
+    return [numpy.frombuffer(out[i], dtype=numpy.int16).astype(float) for i in range(len(texts))]
+
+
+def pcm(samples: numpy.ndarray) -> bytes:
+    return numpy.clip(samples, -32768, 32767).astype(numpy.int16).tobytes()
+
+
+def write_wav(path: Path, samples: numpy.ndarray, rate: int = RATE) -> None:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm(samples))
+
+
+# -- the word table and the gate ----------------------------------------------------------
+
+
+def test_every_command_phrase_has_an_action_the_player_knows() -> None:
+    assert set(ENGLISH.phrases.values()) == set(ACTIONS) == set(PLAYER_ACTIONS)
+    assert commands_for("en-GB") is ENGLISH
+    assert commands_for("fr") is None
+    assert ENGLISH.action(" Go   On ") == "resume"
+
+
+def test_the_gate_closes_while_the_session_sounds_and_a_moment_after() -> None:
+    gate = Gate(tail=0.3)
+    gate.output(bytes(400), 10.0, 10.02)  # silence: not sounding
+    assert gate.open_during(9.9, 10.1)
+    loud = pcm(numpy.full(200, 5000.0))
+    gate.output(loud, 10.0, 10.5)
+    gate.output(loud, 10.5, 11.0)
+    assert not gate.open_during(10.6, 10.8)
+    assert not gate.open_during(11.1, 11.2)  # the echo tail
+    assert gate.open_during(11.35, 11.8)
+    assert gate.open_during(9.0, 9.9)
+
+
+def test_a_bad_listen_file_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file"):
+        read_wav(tmp_path / "missing.wav")
+    (tmp_path / "text.wav").write_text("not audio")
+    with pytest.raises(UsageError, match="not a WAV file"):
+        read_wav(tmp_path / "text.wav")
+    write_wav(tmp_path / "s.wav", numpy.zeros(4410), rate=44100)
+    assert len(read_wav(tmp_path / "s.wav")) == 2 * 1600  # resampled to 16 kHz
+
+
+# -- play --listen-from on the null device -------------------------------------------------
+
+ROUTINE = """\
+guidecast: 1
+title: Listen Test
+chime: false
+cues: {countdown: 0, next_up: false}
+steps:
+  - id: wash
+    title: Wash
+    say: Wash your hands.
+    duration: 7s
+  - id: circles
+    title: Circles
+    say: Make slow circles.
+    duration: 7s
+  - id: rest
+    title: Rest
+    say: Rest.
+    duration: 3s
+"""
+
+# (seconds into the recording, phrase): each said in a silent hold, so the gate is open
+SCRIPT = [(3.5, "pause"), (6.0, "continue"), (8.0, "next"), (12.5, "repeat")]
+
+
+def test_play_listen_from_a_recording_takes_exactly_those_actions(tmp_path: Path) -> None:
+    routine = tmp_path / "listen-test.yaml"
+    routine.write_text(ROUTINE)
+    words = say("piper", "joe", [phrase for _, phrase in SCRIPT])
+    length = SCRIPT[-1][0] + 3
+    recording = numpy.random.default_rng(7).normal(0, 30, round(length * RATE))
+    ends = []
+    for (at, _), word in zip(SCRIPT, words, strict=True):
+        start = round(at * RATE)
+        recording[start : start + len(word)] += word
+        ends.append(at + len(word) / RATE)
+    wav = tmp_path / "commands.wav"
+    write_wav(wav, recording)
+
+    events: list[Event] = []
+
+    class Log:
+        def __init__(self, player: Player, device: str) -> None:
+            self.player = player
+
+        def __enter__(self) -> Log:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def event(self, event: Event) -> None:
+            events.append(event)
+
+        def refresh(self) -> None:
+            pass
+
+    player = play(str(routine), Pacing(), "null", 1.0, time.monotonic(), view=Log, listen_from=wav)
+    listener = player.listener
+    assert listener is not None and listener.error is None
+    heard = [e for e in events if e.kind == "heard"]
+    assert [e.detail for e in heard] == [phrase for _, phrase in SCRIPT]
+    actions = [e.kind for e in events if e.kind in ("pause", "resume", "seek", "repeat")]
+    assert actions[:3] == ["pause", "resume", "seek"]
+    assert set(actions[3:]) == {"repeat"}
+    assert listener.gated == 0
+    source = listener.source
+    assert isinstance(source, FileSource)
+    for event, end in zip(heard, ends, strict=True):
+        late = event.wall - (source.began + end)
+        assert 0 <= late < 0.5, f"{event.detail}: acted on {late:.2f} s after the word ended"
+    steps = [e.step for e in events if e.kind == "step"]
+    assert steps == [0, 1, 2]
+    print(
+        "\nlatency from the end of the word to the action: "
+        + ", ".join(f"{x:.2f} s" for x in listener.latencies)
+    )
+
+
+# -- accuracy: commands in noise and in the session's echo --------------------------------
+
+VOICES = [  # (engine, voice): espeak-ng's, a natural female (hibari) and male (piper) voice
+    ("pyttsx3", "gmw/en-us"),
+    ("pyttsx3", "gmw/en"),
+    ("pyttsx3", "gmw/en-gb-scotland"),
+    ("hibari", "heart"),
+    ("piper", "joe"),
+]
+RATES = (130, 190)
+ECHO = "Now, your left side. Make slow circles with your fingertips."
+ECHO_DB = -12  # the guide's voice in the microphone, relative to the listener's command
+# Measured floors (fraction recognized, with the right action). The goal of 95% at 10 dB is
+# not met by pocketsphinx's US model on these voices: the table the test prints is the record.
+FLOORS = {
+    ("natural", "quiet"): 0.9,
+    ("natural", "20 dB"): 0.75,
+    ("espeak", "quiet"): 0.6,
+}
+
+
+def _conditions(rng: numpy.random.Generator, echo: numpy.ndarray) -> dict[str, object]:
+    def noise(snr: float):  # type: ignore[no-untyped-def]
+        return lambda word: rng.normal(0, numpy.sqrt(numpy.mean(word**2) / 10 ** (snr / 10)))
+
+    return {
+        "quiet": noise(40),
+        "20 dB": noise(20),
+        "10 dB": noise(10),
+        "5 dB": noise(5),
+        "echo": None,
+    }
+
+
+def test_command_accuracy_per_noise_level() -> None:
+    phrases = sorted(ENGLISH.phrases)
+    rng = numpy.random.default_rng(21)
+    spoken: list[tuple[str, str, numpy.ndarray]] = []  # (family, phrase, samples)
+    for engine, voice in VOICES:
+        family = "espeak" if engine == "pyttsx3" else "natural"
+        for rate in RATES:
+            for phrase, samples in zip(phrases, say(engine, voice, phrases, rate), strict=True):
+                spoken.append((family, phrase, samples * 0.5))
+    (echo,) = say("pyttsx3", "gmw/en-us", [ECHO])
+    recognizer = Recognizer(ENGLISH)
+    table: dict[tuple[str, str], list[bool]] = {}
+    for condition in ("quiet", "20 dB", "10 dB", "5 dB", "echo"):
+        for family, phrase, word in spoken:
+            pad = numpy.zeros(round(GAP_S * RATE))
+            clip = numpy.concatenate([pad, word, pad])
+            power = numpy.mean(word**2)
+            if condition == "echo":  # the guide talking under the command, and a quiet room
+                leak = numpy.resize(echo, len(clip)) * numpy.sqrt(
+                    power / numpy.mean(echo**2) * 10 ** (ECHO_DB / 10)
+                )
+                clip = clip + leak + rng.normal(0, numpy.sqrt(power / 1e4), len(clip))
+            else:
+                snr = 40.0 if condition == "quiet" else float(condition.split()[0])
+                clip = clip + rng.normal(0, numpy.sqrt(power / 10 ** (snr / 10)), len(clip))
+            heard = recognizer.feed(pcm(clip))
+            ok = [h.action for h in heard] == [ENGLISH.phrases[phrase]]
+            table.setdefault((family, condition), []).append(ok)
+    print("\naccuracy (commands recognized with the right action, alone):")
+    for (family, condition), results in table.items():
+        print(f"  {family:<8} {condition:<6} {sum(results):>3}/{len(results)}")
+    for key, floor in FLOORS.items():
+        results = table[key]
+        assert sum(results) / len(results) >= floor, key
+
+
+# -- leakage: the shipped sessions themselves never command the player ----------------------
+
+
+@pytest.mark.slow
+def test_the_shipped_sessions_own_audio_takes_no_action() -> None:
+    from guidecast.audio.render import stream_pcm
+    from guidecast.build import plan
+    from guidecast.routine.library import resolve, routines_dir
+    from guidecast.routine.reader import read_routine_file
+    from guidecast.speech.voice import voice_for
+
+    total_gated = total_ungated = 0
+    for path in sorted(routines_dir().glob("*.yaml")):
+        routine = read_routine_file(resolve(str(path)))
+        voice = voice_for(routine, Pacing(), RATE)
+        try:
+            session = plan(routine, Pacing(), voice)
+        finally:
+            voice.close()
+        gate = Gate()
+        ungated = Recognizer(ENGLISH)
+        gated = Recognizer(ENGLISH)
+        taken: list[str] = []
+        heard_ungated: list[str] = []
+        for chunk in stream_pcm(session.timeline, session.clips):
+            at = gated.samples / RATE
+            gate.output(chunk, at, at + len(chunk) / 2 / RATE)
+            for found in gated.feed(chunk):
+                if gate.open_during(found.start, found.end):
+                    taken.append(found.phrase)
+            heard_ungated += [h.phrase for h in ungated.feed(chunk)]
+        print(
+            f"\n{path.stem}: {session.timeline.seconds / 60:.0f} min; through the gate "
+            f"{len(taken)} actions; without it {len(heard_ungated)} {heard_ungated}"
+        )
+        assert taken == [], path.stem
+        total_gated += len(taken)
+        total_ungated += len(heard_ungated)
+    print(f"false commands: {total_gated} through the gate, {total_ungated} without it")
