@@ -20,7 +20,7 @@ from guidecast.live.listen import RATE, FileSource, Gate, Recognizer, read_wav
 from guidecast.live.play import play
 from guidecast.live.player import ACTIONS as PLAYER_ACTIONS
 from guidecast.live.player import Event, Player
-from guidecast.routine.pacing import Pacing
+from guidecast.routine.pacing import Pacing, pacing_from_options
 from guidecast.speech.engine import SpeechRequest
 from guidecast.speech.workers import SpeechPool
 
@@ -109,9 +109,12 @@ steps:
 SCRIPT = [(3.5, "pause"), (6.0, "continue"), (8.0, "next"), (12.5, "repeat")]
 
 
-def test_play_listen_from_a_recording_takes_exactly_those_actions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bed", ["", "background: rain\n"], ids=["plain", "with-a-bed"])
+def test_play_listen_from_a_recording_takes_exactly_those_actions(tmp_path: Path, bed: str) -> None:
+    """With a sound bed in the routine, listening turns the bed off: over it the gate would
+    never open (every command was lost)."""
     routine = tmp_path / "listen-test.yaml"
-    routine.write_text(ROUTINE)
+    routine.write_text(ROUTINE.replace("chime: false\n", "chime: false\n" + bed))
     words = say("piper", "joe", [phrase for _, phrase in SCRIPT])
     length = SCRIPT[-1][0] + 3
     recording = numpy.random.default_rng(7).normal(0, 30, round(length * RATE))
@@ -161,6 +164,16 @@ def test_play_listen_from_a_recording_takes_exactly_those_actions(tmp_path: Path
         "\nlatency from the end of the word to the action: "
         + ", ".join(f"{x:.2f} s" for x in listener.latencies)
     )
+
+
+def test_listening_over_a_bed_asked_for_is_one_clear_error(tmp_path: Path) -> None:
+    routine = tmp_path / "listen-test.yaml"
+    routine.write_text(ROUTINE)
+    wav = tmp_path / "quiet.wav"
+    write_wav(wav, numpy.zeros(RATE))
+    pacing = pacing_from_options(background="rain")
+    with pytest.raises(UsageError, match="--listen cannot hear commands over a sound bed yet"):
+        play(str(routine), pacing, "null", 1.0, time.monotonic(), listen_from=wav)
 
 
 # -- accuracy: commands in noise and in the session's echo --------------------------------
