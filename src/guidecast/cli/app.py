@@ -17,7 +17,6 @@ from guidecast import __version__
 from guidecast.cli import terminal
 from guidecast.cli.listing import (
     check_set_ids,
-    load_routine_named,
     plan_routine,
     preview_lines,
     routine_paths,
@@ -43,6 +42,7 @@ from guidecast.cli.terminal import errors_as_messages, print_notes, progress_bar
 from guidecast.core import defaults, interrupts
 from guidecast.core.durations import format_length
 from guidecast.core.errors import UsageError
+from guidecast.routine.library import load_routine
 from guidecast.routine.pacing import Pacing, pacing_from_options
 from guidecast.timeline.chapters import check_chapter_rule
 from guidecast.timeline.structure import step_count
@@ -97,7 +97,9 @@ def build(
     engine: EngineOption = None,
     background: BackgroundOption = None,
     background_level: BackgroundLevelOption = None,
-    bitrate: Annotated[int, typer.Option(help="Bitrate in kbps (MP3, OGG, Opus, M4A).")] = 64,
+    bitrate: Annotated[
+        int, typer.Option(help="Bitrate in kbps (MP3, OGG, Opus, M4A).")
+    ] = defaults.BITRATE,
     sample_rate: Annotated[int, typer.Option(help="Sample rate in Hz.")] = defaults.SAMPLE_RATE,
     audio_format: Annotated[
         str,
@@ -145,7 +147,7 @@ def build(
         )
         audio = audio_settings(sample_rate, bitrate, audio_format, loudness, vbr_silence)
         check_chapter_rule(chapter_rule)
-        loaded = load_routine_named(routine, language)
+        loaded = load_routine(routine, language)
         check_set_ids(loaded, pacing)
         with progress_bar(True) as progress:
             result = build_routine(
@@ -218,9 +220,7 @@ def build_all(
 
         check_chapter_rule(chapter_rule)
         paths = routine_paths(folder, shipped, language)
-        routines = [
-            load_routine_named(str(path)) for path in paths
-        ]  # all valid before any is built
+        routines = [load_routine(str(path)) for path in paths]  # all valid before any is built
         pacing = pacing_from_options(pace, None, None, rate, chime, engine=engine)
         audio = AudioSettings()
         pools: dict[str, SpeechPool] = {}

@@ -95,21 +95,16 @@ def check_set_ids(routine: Any, pacing: Pacing) -> None:
 
 def plan_routine(routine: str, pacing: Pacing, language: str | None = None) -> Any:
     from guidecast.build import plan
+    from guidecast.routine.library import load_routine
     from guidecast.speech.voice import voice_for
 
-    loaded = load_routine_named(routine, language)
+    loaded = load_routine(routine, language)
     check_set_ids(loaded, pacing)
     voice = voice_for(loaded, pacing, defaults.SAMPLE_RATE)
     try:
         return plan(loaded, pacing, voice)
     finally:
         voice.close()
-
-
-def load_routine_named(routine: str, language: str | None = None) -> Any:
-    from guidecast.routine.library import load_routine
-
-    return load_routine(routine, language)
 
 
 def preview_lines(session: Any) -> Iterator[str]:
