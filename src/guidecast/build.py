@@ -6,8 +6,10 @@ Each stage lives in its own package.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from guidecast.audio.bed import bed_layout, check_sources
 from guidecast.audio.session import Session, level_session
@@ -81,6 +83,7 @@ def build(
     voice: Voice | None = None,
     progress: Progress | None = None,
     extras: Extras | None = None,
+    manifest_extra: Mapping[str, Any] | None = None,
 ) -> BuildResult:
     pacing = pacing or Pacing()
     audio = audio or AudioSettings()
@@ -89,7 +92,7 @@ def build(
     try:
         session = plan(routine, pacing, voice, progress)
         session = level_session(session, audio.loudness, voice.cache)
-        files = write_session(session, out_dir, audio, progress, extras)
+        files = write_session(session, out_dir, audio, progress, extras, manifest_extra)
     finally:
         if own_voice:
             voice.close()

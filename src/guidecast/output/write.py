@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from guidecast.audio.render import stream_pcm
 from guidecast.audio.session import Session
@@ -30,9 +32,11 @@ def write_session(
     audio: AudioSettings,
     progress: Progress | None = None,
     extras: Extras | None = None,
+    manifest_extra: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Render the session once, streaming it into every audio file asked for; then tags, the
-    side files (SIDE_FILES) and the manifest. All files appear together, or none do."""
+    side files (SIDE_FILES) and the manifest (with `manifest_extra`'s fields, such as a
+    catalogue's `inputs_hash`). All files appear together, or none do."""
     extras = extras or Extras()
     routine, timeline = session.routine, session.timeline
     chapter_list = tuple(chapters(timeline, extras.chapters, routine.language))
@@ -72,6 +76,7 @@ def write_session(
             files=[{"path": path, "role": role} for path, role in files],
             chapters=chapter_entries(chapter_list, timeline.sample_rate),
             **({"background": background_entry(session.bed)} if session.bed else {}),
+            **(manifest_extra or {}),
         )
         for finish in written.with_manifest:
             finish(data)
