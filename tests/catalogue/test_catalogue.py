@@ -15,7 +15,9 @@ import pytest
 from guidecast.catalogue.expand import expand, find_routines
 from guidecast.catalogue.reader import read_catalogue_file
 from guidecast.core.errors import RoutineError
+from guidecast.output.page import page_policy
 from tests.catalogue.helpers import check_index, write_catalogue
+from tests.serve.running import serving
 
 
 def guidecast(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -56,6 +58,27 @@ def test_a_bad_routine_is_reported_and_the_rest_build(tmp_path: Path) -> None:
     again = guidecast("catalogue", "catalogue.yaml", "-o", "out", cwd=tmp_path)
     assert again.returncode == 2
     assert again.stdout.endswith("0 built, 8 up to date, 1 failed of 9; 0 clips spoken\n")
+    check_served(tmp_path, index["sessions"][0])
+
+
+def check_served(tmp_path: Path, session: dict) -> None:
+    """`guidecast serve OUT` on the catalogue: the index, a player page with the player's
+    policy, audio in ranges (seeking); nothing outside the folder; localhost only."""
+    with serving(tmp_path, str(tmp_path / "out")) as server:
+        status, _, body = server.request("GET", "/")
+        assert status == 200
+        assert f'href="{session["page"]}"'.encode() in body
+        assert server.request("GET", "/index.css")[0] == 200
+        status, headers, body = server.request("GET", "/" + session["page"])
+        assert status == 200
+        assert headers["content-security-policy"] == page_policy(served=True)
+        status, headers, body = server.request(
+            "GET", "/" + session["audio"], headers={"range": "bytes=100-199"}
+        )
+        assert (status, len(body)) == (206, 100)
+        assert server.request("GET", "/../catalogue.yaml")[0] == 404
+        assert server.request("GET", "/", headers={"host": "evil.example:80"})[0] != 200
+        assert any("serving the catalogue" in line for line in server.lines)
 
 
 @pytest.mark.parametrize(

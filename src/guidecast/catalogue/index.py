@@ -17,6 +17,22 @@ from guidecast.output.files import AtomicOutputs
 
 INDEX_FORMAT = 1
 CATALOGUE_MARK = "guidecast-catalogue"  # `guidecast serve DIR` knows a catalogue by it
+# A file of its own, not inline: a server's Content-Security-Policy allows only its own files.
+STYLE = """\
+body { font: 16px/1.5 system-ui, sans-serif; margin: 1rem auto; max-width: 60rem; padding: 0 1rem }
+table { border-collapse: collapse; width: 100% }
+td, th { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #ddd }
+.failed { color: #a00 }
+"""
+
+
+def is_catalogue(folder: Path) -> bool:
+    """Whether a folder holds a built catalogue (its index.json says so)."""
+    try:
+        data = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == CATALOGUE_MARK
 
 
 def write_index(
@@ -54,6 +70,7 @@ def write_index(
             json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         outputs.temp_for("index.html").write_text(index_html(data), encoding="utf-8")
+        outputs.temp_for("index.css").write_text(STYLE, encoding="utf-8")
     return data
 
 
@@ -89,9 +106,7 @@ def index_html(data: dict[str, Any]) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{title}</title>",
-        "<style>body{font:16px/1.5 system-ui,sans-serif;margin:1rem auto;max-width:60rem;"
-        "padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{text-align:left;"
-        "padding:.3rem .6rem;border-bottom:1px solid #ddd}.failed{color:#a00}</style>",
+        '<link rel="stylesheet" href="index.css">',
         f"</head><body><h1>{title}</h1>",
         f"<p>{len(data['sessions'])} sessions</p>",
     ]

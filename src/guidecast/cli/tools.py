@@ -61,7 +61,11 @@ def schema() -> None:
 @app.command()
 def serve(
     folder: Annotated[
-        Path | None, typer.Argument(help="A folder of your own routines (*.yaml) to offer too.")
+        Path | None,
+        typer.Argument(
+            help="A folder of your own routines (*.yaml) to offer too, or a built catalogue "
+            "(guidecast catalogue -o DIR) to serve as it is."
+        ),
     ] = None,
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
     lan: Annotated[

@@ -11,8 +11,10 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from guidecast.catalogue.index import is_catalogue
 from guidecast.core.errors import GuidecastError, UsageError
 from guidecast.serve.app import Config, create_app
+from guidecast.serve.catalogue_site import catalogue_app
 from guidecast.serve.practice import data_dir
 from guidecast.serve.security import Access
 
@@ -62,13 +64,17 @@ def serve(
         raise UsageError(f"--port must be from 0 to 65535, got {port}")
     if not 1 <= jobs <= 8:
         raise UsageError(f"--jobs must be from 1 to 8, got {jobs}")
-    data = data_dir()
+    catalogue = folder is not None and is_catalogue(folder)
     host = "0.0.0.0" if lan else "127.0.0.1"
     sock = bind(host, port)
     port = sock.getsockname()[1]
     access = Access.lan() if lan else Access.local(port)
-    config = Config(folder, out or data / "sessions", data, access, jobs)
-    app = create_app(config)
+    if catalogue:
+        app = catalogue_app(folder, access)  # type: ignore[arg-type]
+    else:
+        data = data_dir()
+        config = Config(folder, out or data / "sessions", data, access, jobs)
+        app = create_app(config)
     local = f"http://127.0.0.1:{port}/"
     if access.token:
         url = f"http://{lan_address()}:{port}/?token={access.token}"
@@ -78,7 +84,7 @@ def serve(
         url = local
         echo(f"guidecast serve: open {url}")
         echo("only this computer can open it; --lan lets a phone on your network in")
-    echo(f"sessions are kept in {config.out}")
+    echo(f"serving the catalogue {folder}" if catalogue else f"sessions are kept in {config.out}")
     if qr:
         import segno
 
