@@ -46,6 +46,26 @@ def _digest(rate: int, samples: int, pcm: bytes) -> bytes:
     return digest.digest()
 
 
+def entry_header(clip: SpeechClip) -> bytes:
+    """The header of a stored clip: what it is, its rate and length, and their checksum."""
+    digest = _digest(clip.sample_rate, clip.samples, clip.pcm)
+    return _HEADER.pack(MAGIC, clip.sample_rate, clip.samples, digest)
+
+
+def decode_entry(data: bytes) -> SpeechClip | None:
+    """A stored clip's bytes (header and PCM) as a clip; None if they are cut short or damaged.
+    The same bytes travel to and from a remote clip store (catalogue/store.py)."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, rate, samples, digest = _HEADER.unpack_from(data)
+    pcm = data[_HEADER.size :]
+    if magic != MAGIC or len(pcm) != samples * 2 or rate <= 0:
+        return None
+    if _digest(rate, samples, pcm) != digest:
+        return None
+    return SpeechClip(pcm=pcm, sample_rate=rate)
+
+
 @contextlib.contextmanager
 def _temporary(folder: Path, suffix: str) -> Iterator[tuple[int, str]]:
     """A new temporary file in `folder` (its descriptor and path), removed at the end unless
@@ -115,19 +135,11 @@ class ClipCache:
             data = path.read_bytes()
         except OSError:
             return None
-        if len(data) >= _HEADER.size:
-            magic, rate, samples, digest = _HEADER.unpack_from(data)
-            pcm = data[_HEADER.size :]
-            if (
-                magic == MAGIC
-                and len(pcm) == samples * 2
-                and _digest(rate, samples, pcm) == digest
-                and rate > 0
-            ):
-                return SpeechClip(pcm=pcm, sample_rate=rate)
-        with contextlib.suppress(OSError):
-            path.unlink()
-        return None
+        clip = decode_entry(data)
+        if clip is None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return clip
 
     def samples(self, key: str) -> int | None:
         """A stored clip's length, from its header alone; None when absent or cut short.
@@ -158,8 +170,7 @@ class ClipCache:
         if not self.writable:
             return clip
         path = self._path(key)
-        digest = _digest(clip.sample_rate, clip.samples, clip.pcm)
-        header = _HEADER.pack(MAGIC, clip.sample_rate, clip.samples, digest)
+        header = entry_header(clip)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with _temporary(path.parent, ".clip") as (fd, tmp):
