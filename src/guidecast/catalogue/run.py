@@ -21,6 +21,7 @@ from guidecast.catalogue.expand import Failure, expand, find_routines, missing_l
 from guidecast.catalogue.index import write_index
 from guidecast.catalogue.jobs import SessionJob, plan_jobs, up_to_date
 from guidecast.catalogue.model import Catalogue
+from guidecast.catalogue.store import is_url, remote
 from guidecast.catalogue.tasks import assemble, speak
 from guidecast.core.errors import GuidecastError, UsageError
 from guidecast.core.processes import main_module_hidden
@@ -56,18 +57,16 @@ class Report:
         return self.clip_uses / self.clips if self.clips else 1.0
 
 
-def cache_folder(catalogue: Catalogue) -> Path:
-    """The clip cache every worker reaches: the catalogue's `cache` (relative to its file),
-    else the user's clip cache."""
+def cache_location(catalogue: Catalogue) -> str:
+    """Where the clips live for every worker: the catalogue's `cache` (a folder relative to
+    its file, or an fsspec URL), else the user's clip cache."""
     if catalogue.cache is None:
-        return default_cache_dir()
-    if "://" in catalogue.cache and not catalogue.cache.startswith("file://"):
-        raise UsageError(
-            f"{catalogue.file}: cache: {catalogue.cache!r}: only a folder (a shared file system "
-            "on a cluster) or a file:// URL is supported"
-        )
-    path = Path(catalogue.cache.removeprefix("file://")).expanduser()
-    return path if path.is_absolute() else (catalogue.file.parent / path).resolve()
+        return str(default_cache_dir())
+    if is_url(catalogue.cache):
+        remote(catalogue.cache)  # an unknown protocol or a missing package: said now
+        return catalogue.cache
+    path = Path(catalogue.cache).expanduser()
+    return str(path if path.is_absolute() else (catalogue.file.parent / path).resolve())
 
 
 def run_catalogue(
@@ -82,8 +81,8 @@ def run_catalogue(
     sources = find_routines(catalogue)
     specs, failures = expand(catalogue, sources)
     report.missing = missing_languages(catalogue, sources)
-    cache_root = cache_folder(catalogue)
-    jobs, clips, unplanned = plan_jobs(catalogue, specs, ClipCache(cache_root))
+    location = cache_location(catalogue)
+    jobs, clips, unplanned = plan_jobs(catalogue, specs, ClipCache())
     report.failures = failures + unplanned
     report.total = len(specs) + len(failures)
     pending = [job for job in jobs if not up_to_date(job, out_root)]
@@ -99,7 +98,7 @@ def run_catalogue(
             report.workers = len(client.scheduler_info().get("workers", {}))
             if show:
                 show(report)
-            _submit_all(client, catalogue, pending, clips, out_root, cache_root, report, show)
+            _submit_all(client, catalogue, pending, clips, out_root, location, report, show)
     write_index(out_root, catalogue, jobs, report.failures, report.missing)
     return report
 
@@ -110,7 +109,7 @@ def _submit_all(
     pending: list[SessionJob],
     clips: dict,
     out_root: Path,
-    cache_root: Path,
+    location: str,
     report: Report,
     show: Callable[[Report], None] | None,
 ) -> None:
@@ -118,7 +117,7 @@ def _submit_all(
 
     needed = dict.fromkeys(key for job in pending for key in job.clips)
     spoken = {
-        key: client.submit(speak, clips[key], str(cache_root), key=f"speak-{key}", pure=False)
+        key: client.submit(speak, clips[key], location, key=f"speak-{key}", pure=False)
         for key in needed
     }
     sessions = {
@@ -127,7 +126,7 @@ def _submit_all(
             catalogue,
             job,
             str(out_root),
-            str(cache_root),
+            location,
             *(spoken[key] for key in job.clips),
             key=f"assemble-{job.inputs_hash}",
             pure=False,

@@ -24,8 +24,8 @@ from guidecast.catalogue.jobs import (
     session_routine,
 )
 from guidecast.catalogue.model import Catalogue
+from guidecast.catalogue.store import local_cache, remote
 from guidecast.core.errors import GuidecastError, SpeechError
-from guidecast.speech.cache import ClipCache
 from guidecast.speech.voice import Voice, voice_for
 from guidecast.speech.workers import SpeechPool
 
@@ -72,27 +72,29 @@ def _close_pools() -> None:
     _pools.clear()
 
 
-def speak(clip: ClipSpec, cache_root: str) -> Spoken:
-    """One clip into the shared cache (nothing to do when it is there already)."""
-    cache = ClipCache(Path(cache_root))
-    if cache.samples(clip.key) is not None:
-        return Spoken(clip.key, False)
+def speak(clip: ClipSpec, location: str) -> Spoken:
+    """One clip into the shared cache or store (nothing to do when it is there already)."""
+    local, store = local_cache(location), remote(location)
     try:
+        if store.has(clip.key) if store else local.samples(clip.key) is not None:
+            return Spoken(clip.key, False)
         voice = Voice(
             clip.settings,
             clip.language,
             clip.sample_rate,
-            cache=cache,
+            cache=local,
             pool=_pool(clip.engine, clip.sample_rate),
         )
         voice.clips([(clip.text, clip.label)])
+        if store:
+            store.upload(clip.key, local)
     except GuidecastError as err:
         return Spoken(clip.key, False, str(err))
     return Spoken(clip.key, voice.synthesized > 0)
 
 
 def assemble(
-    catalogue: Catalogue, job: SessionJob, out_root: str, cache_root: str, *clips: Spoken
+    catalogue: Catalogue, job: SessionJob, out_root: str, location: str, *clips: Spoken
 ) -> Assembled:
     """One session, built into `out_root/<id>/` from the clips its `speak` tasks stored."""
     spec = job.spec
@@ -100,10 +102,14 @@ def assemble(
     if failed is not None:
         return Assembled(spec.id, False, failed, worker=os.getpid())
     try:
+        local, store = local_cache(location), remote(location)
+        if store:
+            for key in job.clips:
+                store.download(key, local)
         routine = session_routine(spec)
         pacing = session_pacing(catalogue, spec)
         rate = catalogue.audio.sample_rate
-        voice = voice_for(routine, pacing, rate, cache=ClipCache(Path(cache_root)))
+        voice = voice_for(routine, pacing, rate, cache=local)
         voice.pool = _pool(voice.engine, rate)
         build(
             routine,
