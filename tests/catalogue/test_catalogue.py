@@ -10,7 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from guidecast.catalogue.expand import expand, find_routines
 from guidecast.catalogue.reader import read_catalogue_file
@@ -18,6 +20,8 @@ from guidecast.core.errors import RoutineError
 from guidecast.output.page import page_policy
 from tests.catalogue.helpers import check_index, write_catalogue
 from tests.serve.running import serving
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def guidecast(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -166,3 +170,28 @@ def test_the_reader_reports_every_problem_at_once(tmp_path: Path) -> None:
         read_catalogue_file(tmp_path / "c.yaml", display="c.yaml")
     lines = str(caught.value).splitlines()
     assert [line.split(": ")[0] for line in lines] == ["c.yaml:1:20", "c.yaml:2:9", "c.yaml:3:20"]
+
+
+def test_the_documented_example_reads_and_matches_the_schema(tmp_path: Path) -> None:
+    """docs/catalogue-example.yaml is valid for the reader and the JSON Schema; a file the
+    reader refuses, the schema refuses too; the schema's durations are the routine schema's."""
+    schema = json.loads(guidecast("schema", "--catalogue", cwd=tmp_path).stdout)
+    validator = jsonschema.Draft7Validator(schema)
+    example = DOCS / "catalogue-example.yaml"
+    catalogue = read_catalogue_file(example)
+    assert [v.label for v in catalogue.voices] == ["standard", "bright"]
+    assert [c.label for c in catalogue.lengths] == ["5m", "10m", "20m"]
+    assert list(validator.iter_errors(yaml.safe_load(example.read_text()))) == []
+    for bad in (
+        {"routines": []},
+        {"routines": ["a"], "lengths": ["1m"], "paces": [1]},
+        {"routines": ["a"], "voices": [{"engine": "espeak"}]},
+        {"routines": ["a"], "languages": ["xx"]},
+        {"routines": ["a"], "output": {"captons": True}},
+    ):
+        assert list(validator.iter_errors(bad)), bad
+        (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+        with pytest.raises(RoutineError):
+            read_catalogue_file(tmp_path / "bad.yaml")
+    routine_schema = json.loads(guidecast("schema", cwd=tmp_path).stdout)
+    assert schema["definitions"]["duration"] == routine_schema["definitions"]["duration"]

@@ -47,7 +47,11 @@ def list_routines(language: LanguageOption = None) -> None:
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    catalogue: Annotated[
+        bool, typer.Option("--catalogue", help="The catalogue file's schema instead.")
+    ] = False,
+) -> None:
     """Print the routine format's JSON Schema (for editors and the YAML language server).
 
     Example: guidecast schema > routine.schema.json
@@ -55,7 +59,12 @@ def schema() -> None:
     with errors_as_messages():
         from importlib import resources
 
-        typer.echo((resources.files("guidecast.routine") / "routine.schema.json").read_text())
+        package, name = (
+            ("guidecast.catalogue", "catalogue.schema.json")
+            if catalogue
+            else ("guidecast.routine", "routine.schema.json")
+        )
+        typer.echo((resources.files(package) / name).read_text())
 
 
 @app.command()
