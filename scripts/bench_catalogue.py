@@ -119,30 +119,24 @@ def run(workers: int, folder: Path) -> dict:
 
 
 def run_without_dask(folder: Path) -> dict:
-    """The same assembly task, one session after another in this process, no Dask: each
-    session speaks what the cache lacks (so each clip once, as with Dask, but not ahead)."""
-    from guidecast.catalogue.expand import expand, find_routines
-    from guidecast.catalogue.jobs import plan_jobs
-    from guidecast.catalogue.tasks import assemble
-    from guidecast.speech.cache import ClipCache
+    """`--workers 0`: the same tasks one after another in this process, no cluster."""
+    from guidecast.catalogue.run import run_catalogue
 
     catalogue = _catalogue(folder)
-    t0 = time.perf_counter()  # planning counted, as run_catalogue counts it
-    specs, _ = expand(catalogue, find_routines(catalogue))
-    jobs, _, _ = plan_jobs(catalogue, specs, ClipCache())
-    results = [assemble(catalogue, job, str(folder / "out"), str(folder / "clips")) for job in jobs]
+    t0 = time.perf_counter()
+    report = run_catalogue(catalogue, folder / "out", workers=0)
     wall = time.perf_counter() - t0
-    assert all(r.ok for r in results), results
+    assert not report.failures, report.failures
     return {
-        "workers": "none (in process)",
-        "sessions": len(results),
+        "workers": "0 (no cluster)",
+        "sessions": report.built,
         "cluster_start_s": 0,
         "wall_s": round(wall, 1),
-        "sessions_per_min": round(len(results) / wall * 60, 1),
-        "unique_clips": "-",
-        "clip_uses": "-",
-        "dedup": "-",
-        "spoken": sum(r.spoken for r in results),
+        "sessions_per_min": round(report.built / wall * 60, 1),
+        "unique_clips": report.clips,
+        "clip_uses": report.clip_uses,
+        "dedup": round(report.dedup, 2),
+        "spoken": report.spoken,
     }
 
 

@@ -195,3 +195,18 @@ def test_the_documented_example_reads_and_matches_the_schema(tmp_path: Path) -> 
             read_catalogue_file(tmp_path / "bad.yaml")
     routine_schema = json.loads(guidecast("schema", cwd=tmp_path).stdout)
     assert schema["definitions"]["duration"] == routine_schema["definitions"]["duration"]
+
+
+@pytest.mark.slow
+def test_without_a_cluster_the_same_tasks_build_the_catalogue(tmp_path: Path) -> None:
+    """--workers 0: no Dask at all, the same speak and assemble tasks in the command's process."""
+    file = write_catalogue(tmp_path)
+    file.write_text(file.read_text().replace("lengths: [1m, 2m]", "lengths: [1m]"))
+    result = guidecast("catalogue", "catalogue.yaml", "-o", "out", "--workers", "0", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("4 built, 0 up to date, 0 failed of 4; 12 clips spoken\n")
+    assert "dashboard" not in result.stderr
+    check_index(tmp_path / "out", 4)
+    bad = guidecast("catalogue", "catalogue.yaml", "-o", "out", "--workers", "-1", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("guidecast: --workers must be from 0 (no cluster) to ")

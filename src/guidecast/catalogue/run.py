@@ -22,7 +22,7 @@ from guidecast.catalogue.index import write_index
 from guidecast.catalogue.jobs import SessionJob, plan_jobs, up_to_date
 from guidecast.catalogue.model import Catalogue
 from guidecast.catalogue.store import is_url, remote
-from guidecast.catalogue.tasks import assemble, speak
+from guidecast.catalogue.tasks import Assembled, Spoken, assemble, speak
 from guidecast.core.errors import GuidecastError, UsageError
 from guidecast.core.processes import main_module_hidden
 from guidecast.speech.cache import ClipCache, default_cache_dir
@@ -76,6 +76,9 @@ def run_catalogue(
     workers: int = 2,
     show: Callable[[Report], None] | None = None,
 ) -> Report:
+    most = (os.cpu_count() or 1) * 4
+    if not 0 <= workers <= most:
+        raise UsageError(f"--workers must be from 0 (no cluster) to {most}, got {workers}")
     out_root = out_root.resolve()
     report = Report()
     sources = find_routines(catalogue)
@@ -92,7 +95,9 @@ def run_catalogue(
     report.clip_uses = sum(len(job.clips) for job in pending)
     if show:
         show(report)
-    if pending:
+    if pending and scheduler is None and workers == 0:
+        _run_here(catalogue, pending, clips, out_root, location, report, show)
+    elif pending:
         with _client(scheduler, workers) as client:
             report.dashboard = _dashboard(client)
             report.workers = len(client.scheduler_info().get("workers", {}))
@@ -139,27 +144,48 @@ def _submit_all(
             result = future.result()
         except Exception as err:  # the task itself failed: a worker fault, not the input's
             report.environment_fault = True
-            if job is None:
-                report.clips_done += 1
-                continue
-            spec = job.spec
-            report.failures.append(
-                Failure(spec.id, spec.routine, spec.language, f"{type(err).__name__}: {err}")
-            )
-        else:
-            if job is None:
-                report.clips_done += 1
-                report.spoken += int(result.spoken)
-            elif result.ok:
-                report.built += 1
-                report.spoken += result.spoken
-            else:
-                spec = job.spec
-                report.failures.append(
-                    Failure(spec.id, spec.routine, spec.language, result.message)
-                )
-        if show:
-            show(report)
+            result = Assembled(job.spec.id, False, f"{type(err).__name__}: {err}") if job else None
+        _record(report, job, result, show)
+
+
+def _run_here(
+    catalogue: Catalogue,
+    pending: list[SessionJob],
+    clips: dict,
+    out_root: Path,
+    location: str,
+    report: Report,
+    show: Callable[[Report], None] | None,
+) -> None:
+    """`--workers 0`: the same tasks one after another in this process, without Dask."""
+    spoken: dict[str, Spoken] = {}
+    for key in dict.fromkeys(key for job in pending for key in job.clips):
+        spoken[key] = speak(clips[key], location)
+        _record(report, None, spoken[key], show)
+    for job in pending:
+        done = assemble(catalogue, job, str(out_root), location, *(spoken[k] for k in job.clips))
+        _record(report, job, done, show)
+
+
+def _record(
+    report: Report,
+    job: SessionJob | None,
+    result: Spoken | Assembled | None,
+    show: Callable[[Report], None] | None,
+) -> None:
+    """A finished task in the report: a clip (no job), or a session built or failed."""
+    if job is None:
+        report.clips_done += 1
+        report.spoken += int(isinstance(result, Spoken) and result.spoken)
+    elif isinstance(result, Assembled) and result.ok:
+        report.built += 1
+        report.spoken += result.spoken
+    else:
+        spec = job.spec
+        message = result.message if isinstance(result, Assembled) else "not built"
+        report.failures.append(Failure(spec.id, spec.routine, spec.language, message))
+    if show:
+        show(report)
 
 
 @contextlib.contextmanager
@@ -181,8 +207,6 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
         with client:
             yield client
         return
-    if not 1 <= workers <= (os.cpu_count() or 1) * 4:
-        raise UsageError(f"--workers must be from 1 to {(os.cpu_count() or 1) * 4}, got {workers}")
     # For the whole run: a worker that dies is started again by its nanny, with this setting,
     # and without importing the parent's __main__ again (a script, or typer and rich).
     with dask.config.set({DAEMON_SETTING: False}), main_module_hidden():

@@ -28,7 +28,11 @@ def catalogue(
         typer.Option(help="A running Dask scheduler, tcp://HOST:8786 (default: a local cluster)."),
     ] = None,
     workers: Annotated[
-        int, typer.Option(help="Worker processes of the local cluster (one thread each).")
+        int,
+        typer.Option(
+            help="Worker processes of the local cluster (one thread each); 0: no cluster, "
+            "the same tasks one after another in this process."
+        ),
     ] = 2,
 ) -> None:
     """Build every routine x language x voice x length of a catalogue file on Dask, then
