@@ -104,18 +104,7 @@ def run(workers: int, folder: Path) -> dict:
         t0 = time.perf_counter()
         report = run_catalogue(catalogue, folder / "out", scheduler=cluster.scheduler_address)
         wall = time.perf_counter() - t0
-    assert not report.failures, report.failures
-    return {
-        "workers": workers,
-        "sessions": report.built,
-        "cluster_start_s": round(started, 1),
-        "wall_s": round(wall, 1),
-        "sessions_per_min": round(report.built / wall * 60, 1),
-        "unique_clips": report.clips,
-        "clip_uses": report.clip_uses,
-        "dedup": round(report.dedup, 2),
-        "spoken": report.spoken,
-    }
+    return _row(workers, report, started, wall)
 
 
 def run_without_dask(folder: Path) -> dict:
@@ -126,11 +115,15 @@ def run_without_dask(folder: Path) -> dict:
     t0 = time.perf_counter()
     report = run_catalogue(catalogue, folder / "out", workers=0)
     wall = time.perf_counter() - t0
+    return _row("0 (no cluster)", report, 0.0, wall)
+
+
+def _row(workers: object, report: Any, started: float, wall: float) -> dict:
     assert not report.failures, report.failures
     return {
-        "workers": "0 (no cluster)",
+        "workers": workers,
         "sessions": report.built,
-        "cluster_start_s": 0,
+        "cluster_start_s": round(started, 1),
         "wall_s": round(wall, 1),
         "sessions_per_min": round(report.built / wall * 60, 1),
         "unique_clips": report.clips,

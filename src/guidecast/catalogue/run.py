@@ -19,7 +19,7 @@ from typing import Any
 
 from guidecast.catalogue.expand import Failure, expand, find_routines, missing_languages
 from guidecast.catalogue.index import write_index
-from guidecast.catalogue.jobs import SessionJob, plan_jobs, up_to_date
+from guidecast.catalogue.jobs import ClipSpec, SessionJob, plan_jobs, up_to_date
 from guidecast.catalogue.model import Catalogue
 from guidecast.catalogue.store import is_url, remote
 from guidecast.catalogue.tasks import Assembled, Spoken, assemble, speak
@@ -95,97 +95,91 @@ def run_catalogue(
     report.clip_uses = sum(len(job.clips) for job in pending)
     if show:
         show(report)
+    work = _Work(catalogue, pending, clips, str(out_root), location, report, show)
     if pending and scheduler is None and workers == 0:
-        _run_here(catalogue, pending, clips, out_root, location, report, show)
+        _run_here(work)
     elif pending:
         with _client(scheduler, workers) as client:
             report.dashboard = _dashboard(client)
             report.workers = len(client.scheduler_info().get("workers", {}))
-            if show:
-                show(report)
-            _submit_all(client, catalogue, pending, clips, out_root, location, report, show)
+            work.refresh()  # shows the dashboard's address
+            _submit_all(client, work)
     write_index(out_root, catalogue, jobs, report.failures, report.missing)
     return report
 
 
-def _submit_all(
-    client: Any,
-    catalogue: Catalogue,
-    pending: list[SessionJob],
-    clips: dict,
-    out_root: Path,
-    location: str,
-    report: Report,
-    show: Callable[[Report], None] | None,
-) -> None:
+@dataclass
+class _Work:
+    """What is left to build, where, and the report it updates."""
+
+    catalogue: Catalogue
+    pending: list[SessionJob]
+    clips: dict[str, ClipSpec]
+    out_root: str
+    location: str  # the clip cache or store
+    report: Report
+    show: Callable[[Report], None] | None
+
+    def refresh(self) -> None:
+        if self.show:
+            self.show(self.report)
+
+    def record(self, job: SessionJob | None, result: Spoken | Assembled | None) -> None:
+        """A finished task in the report: a clip (no job), or a session built or failed."""
+        report = self.report
+        if job is None:
+            report.clips_done += 1
+            report.spoken += int(isinstance(result, Spoken) and result.spoken)
+        elif isinstance(result, Assembled) and result.ok:
+            report.built += 1
+            report.spoken += result.spoken
+        else:
+            spec = job.spec
+            message = result.message if isinstance(result, Assembled) else "not built"
+            report.failures.append(Failure(spec.id, spec.routine, spec.language, message))
+        self.refresh()
+
+
+def _submit_all(client: Any, work: _Work) -> None:
     from distributed import as_completed
 
-    needed = dict.fromkeys(key for job in pending for key in job.clips)
+    needed = dict.fromkeys(key for job in work.pending for key in job.clips)
     spoken = {
-        key: client.submit(speak, clips[key], location, key=f"speak-{key}", pure=False)
+        key: client.submit(speak, work.clips[key], work.location, key=f"speak-{key}", pure=False)
         for key in needed
     }
     sessions = {
         client.submit(
             assemble,
-            catalogue,
+            work.catalogue,
             job,
-            str(out_root),
-            location,
+            work.out_root,
+            work.location,
             *(spoken[key] for key in job.clips),
             key=f"assemble-{job.inputs_hash}",
             pure=False,
         ): job
-        for job in pending
+        for job in work.pending
     }
     for future in as_completed([*spoken.values(), *sessions]):
         job = sessions.get(future)
         try:
             result = future.result()
         except Exception as err:  # the task itself failed: a worker fault, not the input's
-            report.environment_fault = True
+            work.report.environment_fault = True
             result = Assembled(job.spec.id, False, f"{type(err).__name__}: {err}") if job else None
-        _record(report, job, result, show)
+        work.record(job, result)
 
 
-def _run_here(
-    catalogue: Catalogue,
-    pending: list[SessionJob],
-    clips: dict,
-    out_root: Path,
-    location: str,
-    report: Report,
-    show: Callable[[Report], None] | None,
-) -> None:
+def _run_here(work: _Work) -> None:
     """`--workers 0`: the same tasks one after another in this process, without Dask."""
     spoken: dict[str, Spoken] = {}
-    for key in dict.fromkeys(key for job in pending for key in job.clips):
-        spoken[key] = speak(clips[key], location)
-        _record(report, None, spoken[key], show)
-    for job in pending:
-        done = assemble(catalogue, job, str(out_root), location, *(spoken[k] for k in job.clips))
-        _record(report, job, done, show)
-
-
-def _record(
-    report: Report,
-    job: SessionJob | None,
-    result: Spoken | Assembled | None,
-    show: Callable[[Report], None] | None,
-) -> None:
-    """A finished task in the report: a clip (no job), or a session built or failed."""
-    if job is None:
-        report.clips_done += 1
-        report.spoken += int(isinstance(result, Spoken) and result.spoken)
-    elif isinstance(result, Assembled) and result.ok:
-        report.built += 1
-        report.spoken += result.spoken
-    else:
-        spec = job.spec
-        message = result.message if isinstance(result, Assembled) else "not built"
-        report.failures.append(Failure(spec.id, spec.routine, spec.language, message))
-    if show:
-        show(report)
+    for key in dict.fromkeys(key for job in work.pending for key in job.clips):
+        spoken[key] = speak(work.clips[key], work.location)
+        work.record(None, spoken[key])
+    for job in work.pending:
+        clips = (spoken[key] for key in job.clips)
+        work.record(job, assemble(work.catalogue, job, work.out_root, work.location, *clips))
 
 
 @contextlib.contextmanager
