@@ -210,3 +210,14 @@ def test_without_a_cluster_the_same_tasks_build_the_catalogue(tmp_path: Path) ->
     bad = guidecast("catalogue", "catalogue.yaml", "-o", "out", "--workers", "-1", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.startswith("guidecast: --workers must be from 0 (no cluster) to ")
+
+
+def test_a_scheduler_address_is_checked_before_any_work(tmp_path: Path) -> None:
+    write_catalogue(tmp_path)
+    result = guidecast("catalogue", "catalogue.yaml", "--scheduler", "nonsense", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "guidecast: --scheduler must be a scheduler's address such as tcp://HOST:8786, "
+        "got 'nonsense'\n"
+    )
+    assert not (tmp_path / "catalogue_out").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,9 @@ from guidecast.core.processes import main_module_hidden
 from guidecast.speech.cache import ClipCache, default_cache_dir
 
 DAEMON_SETTING = "distributed.worker.daemon"  # False: workers may start speech processes
+_ADDRESS = re.compile(
+    r"(?:[a-z]+://)?[^\s/:]+(?::[^\s/:]+)*:[0-9]{1,5}|(?:[a-z]+://)?\[[0-9a-fA-F:]+\]:[0-9]{1,5}"
+)
 
 
 @dataclass
@@ -76,6 +80,10 @@ def run_catalogue(
     workers: int = 2,
     show: Callable[[Report], None] | None = None,
 ) -> Report:
+    if scheduler is not None and not _ADDRESS.fullmatch(scheduler):
+        raise UsageError(
+            f"--scheduler must be a scheduler's address such as tcp://HOST:8786, got {scheduler!r}"
+        )
     most = (os.cpu_count() or 1) * 4
     if not 0 <= workers <= most:
         raise UsageError(f"--workers must be from 0 (no cluster) to {most}, got {workers}")
