@@ -18,7 +18,7 @@ from guidecast.catalogue.expand import expand, find_routines
 from guidecast.catalogue.reader import read_catalogue_file
 from guidecast.core.errors import RoutineError
 from guidecast.output.page import page_policy
-from tests.catalogue.helpers import check_index, write_catalogue
+from tests.catalogue.helpers import check_index, check_session, write_catalogue
 from tests.serve.running import serving
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -207,6 +207,12 @@ def test_without_a_cluster_the_same_tasks_build_the_catalogue(tmp_path: Path) ->
     assert result.stdout.endswith("4 built, 0 up to date, 0 failed of 4; 12 clips spoken\n")
     assert "dashboard" not in result.stderr
     check_index(tmp_path / "out", 4)
+    # A changed routine: only its session is built again, and only its new words are spoken.
+    hands = tmp_path / "routines" / "hands.yaml"
+    hands.write_text(hands.read_text().replace("Rub your hands together.", "Rub your palms."))
+    again = guidecast("catalogue", "catalogue.yaml", "-o", "out", "--workers", "0", cwd=tmp_path)
+    assert again.stdout.endswith("1 built, 3 up to date, 0 failed of 4; 1 clips spoken\n")
+    check_index(tmp_path / "out", 4)
     bad = guidecast("catalogue", "catalogue.yaml", "-o", "out", "--workers", "-1", cwd=tmp_path)
     assert bad.returncode == 2
     assert bad.stderr.startswith("guidecast: --workers must be from 0 (no cluster) to ")
@@ -221,3 +227,31 @@ def test_a_scheduler_address_is_checked_before_any_work(tmp_path: Path) -> None:
         "got 'nonsense'\n"
     )
     assert not (tmp_path / "catalogue_out").exists()
+
+
+@pytest.mark.slow
+def test_the_matrix_takes_other_engines(tmp_path: Path) -> None:
+    """A voice of another engine (hibari, the neural extra) is a dimension like any other."""
+    pytest.importorskip("hibari")
+    file = write_catalogue(tmp_path)
+    file.write_text(
+        file.read_text()
+        .replace("languages: [en, es]", "languages: [en]")
+        .replace("lengths: [1m, 2m]", "lengths: [1m]")
+        + "voices: [{name: espeak}, {name: heart, engine: hibari}]\n"
+    )
+    result = guidecast("catalogue", "catalogue.yaml", "-o", "out", "--workers", "0", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    sessions = json.loads((tmp_path / "out" / "index.json").read_text())["sessions"]
+    assert sorted(s["id"] for s in sessions) == [
+        "hands/en/espeak/1m", "hands/en/heart/1m", "shoulders/en/espeak/1m",
+        "shoulders/en/heart/1m",
+    ]  # fmt: skip
+    for entry in sessions:
+        check_session(tmp_path / "out" / entry["id"], Path(entry["manifest"]).name)
+    heard = {
+        entry["voice"]: (tmp_path / "out" / entry["audio"]).read_bytes()
+        for entry in sessions
+        if entry["routine"] == "hands"
+    }
+    assert heard["espeak"] != heard["heart"]

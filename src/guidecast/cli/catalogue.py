@@ -69,6 +69,8 @@ def _status() -> Callable[[Report], None]:
 
     def show(report: Report) -> None:
         dashboard = f"  dashboard {report.dashboard}" if report.dashboard else ""
+        if report.workers:
+            dashboard = f"  {report.workers} workers{dashboard}"
         line = (
             f"sessions {report.done}/{report.total}  clips {report.clips_done}/{report.clips} "
             f"({report.spoken} spoken, dedup {report.dedup:.1f}x){dashboard}"
