@@ -114,3 +114,24 @@ def test_a_catalogue_survives_a_killed_worker_and_reruns_incrementally(
     after = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()}
     rebuilt = [p for p in before if p.parent != out and before[p] != after[p]]  # not the index
     assert rebuilt == []
+
+
+def test_a_worker_that_cannot_start_processes_is_named_with_the_fix(tmp_path: Path) -> None:
+    """A `dask worker` started without DASK_DISTRIBUTED__WORKER__DAEMON=False: every session
+    fails with the line that says how to start it, as a fault of the setup (exit 1)."""
+    import dask
+    from distributed import LocalCluster
+
+    file = write_catalogue(tmp_path)
+    file.write_text(file.read_text().replace("lengths: [1m, 2m]", "lengths: [1m]"))
+    with (
+        dask.config.set({"distributed.worker.daemon": True}),
+        LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
+        as cluster,
+    ):  # fmt: skip
+        report = run_catalogue(
+            read_catalogue_file(file), tmp_path / "out", scheduler=cluster.scheduler_address
+        )
+    assert report.environment_fault
+    assert len(report.failures) == 4
+    assert all("DASK_DISTRIBUTED__WORKER__DAEMON=False" in f.message for f in report.failures)

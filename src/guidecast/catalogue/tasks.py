@@ -25,7 +25,7 @@ from guidecast.catalogue.jobs import (
 )
 from guidecast.catalogue.model import Catalogue
 from guidecast.catalogue.store import local_cache, remote
-from guidecast.core.errors import GuidecastError, SpeechError
+from guidecast.core.errors import GuidecastError
 from guidecast.speech.voice import Voice, voice_for
 from guidecast.speech.workers import SpeechPool
 
@@ -56,8 +56,8 @@ _pools: dict[tuple[str, int], SpeechPool] = {}
 
 def _pool(engine: str, sample_rate: int) -> SpeechPool:
     """This worker process's speech process for an engine, kept between tasks."""
-    if multiprocessing.current_process().daemon:
-        raise SpeechError(DAEMON_HINT)
+    if multiprocessing.current_process().daemon:  # the worker's setup, not the input: exit 1
+        raise RuntimeError(DAEMON_HINT)
     found = _pools.get((engine, sample_rate))
     if found is None:
         if not _pools:
