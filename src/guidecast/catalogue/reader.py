@@ -224,7 +224,10 @@ class _CatalogueReader(NodeReader):
             None,
         )
         try:
-            background = background_option(text("background", None), level)
+            bed = text("background", None)
+            if bed is not None and Path(bed).suffix and not Path(bed).expanduser().is_absolute():
+                bed = str(catalogue.file.parent / bed)  # a sound file beside the catalogue
+            background = background_option(bed, level)
         except GuidecastError as err:
             self._blame(err, places, root, ("background", "background_level"))
         return replace(catalogue, audio=audio, extras=extras, background=background)
