@@ -13,7 +13,7 @@ from pathlib import Path
 from guidecast.catalogue.model import Catalogue, LengthChoice, VoiceChoice
 from guidecast.core.errors import GuidecastError, UsageError
 from guidecast.core.names import slugify
-from guidecast.routine.library import routines_dir, translations
+from guidecast.routine.library import pick_version, routines_dir, translations
 from guidecast.routine.reader import read_routine_file
 
 
@@ -126,11 +126,7 @@ def expand(catalogue: Catalogue, sources: list[Source]) -> tuple[list[SessionSpe
 
 
 def _version(source: Source, language: str) -> Path | None:
-    """`es-mx` takes `es-mx/` if there is one, else `es/` (as routine/library.py does)."""
-    for tag in (language, language.split("-")[0]):
-        if tag in source.versions:
-            return source.versions[tag]
-    return None
+    return pick_version(source.versions, language)
 
 
 def missing_languages(catalogue: Catalogue, sources: list[Source]) -> list[str]:

@@ -68,13 +68,21 @@ def resolve(name_or_path: str, language: str | None = None) -> Path:
     )
 
 
-def _translation(name: str, language: str) -> Path:
-    """`es-MX` finds `es-mx/` if there is one, else `es/`."""
-    found = translations(name)
+def pick_version(versions: dict[str, Path], language: str) -> Path | None:
+    """The version for `language` among {tag: path}: `es-MX` takes `es-mx/` if there is one,
+    else `es/`; None if neither."""
     tag = language.replace("_", "-").lower()
     for wanted in (tag, tag.split("-")[0]):
-        if wanted in found:
-            return found[wanted]
+        if wanted in versions:
+            return versions[wanted]
+    return None
+
+
+def _translation(name: str, language: str) -> Path:
+    found = translations(name)
+    picked = pick_version(found, language)
+    if picked is not None:
+        return picked
     raise UsageError(
         f"the shipped routine {name!r} has no {language!r} version; it comes in: {', '.join(found)}"
     )
