@@ -39,9 +39,11 @@ def write_session(
     targets = _targets(session, audio.format, chapter_list, extras.split)
     previous = _previous_files(out_dir / f"{routine.slug}.json")
     # Any OSError in the block becomes one line naming the file (AtomicOutputs).
-    with AtomicOutputs(out_dir) as outputs:
+    with contextlib.ExitStack() as stack, AtomicOutputs(out_dir) as outputs:
+        # The cover is drawn in a process of its own while the audio is encoded here.
+        drawing = stack.enter_context(cover_for(session)) if extras.cover else None
         _encode(session, outputs, targets, audio, progress)
-        cover = cover_for(session) if extras.cover else None
+        cover = drawing.png() if drawing else None
         files: list[tuple[str, str]] = []  # (name, role)
         for index, target in enumerate(targets):
             files.append((target.name, "audio" if index == 0 else "track"))
