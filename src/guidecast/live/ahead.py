@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from guidecast.audio.dsp import to_pcm
 from guidecast.audio.render import render_range
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError, VoiceNotFoundError
@@ -392,6 +393,10 @@ class LiveShow:
     def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
         bed = self._bed.under(snap.timeline, start)
         return render_range(snap.timeline, snap.cue_starts, self.clips, start, count, bed)
+
+    def bed_pcm(self, snap: Snapshot, start: int, count: int) -> bytes | None:
+        bed = self._bed.under(snap.timeline, start)
+        return None if bed is None else to_pcm(bed.render(start, count))
 
 
 def _unfitted(pacing: Pacing) -> Pacing:

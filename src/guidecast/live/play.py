@@ -233,6 +233,11 @@ class ShowSlot:
             return bytes(count * 2)
         return self.inner.pcm(snap, start, count)
 
+    def bed_pcm(self, snap: Snapshot, start: int, count: int) -> bytes | None:
+        if self.inner is None or snap is self._lead:
+            return None
+        return self.inner.bed_pcm(snap, start, count)
+
     def close(self) -> None:
         if self.inner is not None:
             self.inner.close()
