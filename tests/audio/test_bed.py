@@ -248,11 +248,29 @@ def rms(samples: np.ndarray) -> float:
         (("--background-level", "2"), "--background-level must be from -40 to -3 LU"),
     ],
 )
-def test_bad_background_options_are_one_line_exit_2(args: tuple[str, ...], expected: str) -> None:
-    result = run_guidecast("build", "baby-daily-back", "-o", "/nonexistent/never", *args)
+@pytest.mark.parametrize("command", [("build", "baby-daily-back"), ("build-all", "--shipped")])
+def test_bad_background_options_are_one_line_exit_2(
+    command: tuple[str, str], args: tuple[str, ...], expected: str
+) -> None:
+    result = run_guidecast(*command, "-o", "/nonexistent/never", *args)
     assert result.returncode == 2
     assert result.stderr.startswith(f"guidecast: {expected}")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_build_all_puts_the_bed_asked_for_under_every_routine(tmp_path: Path) -> None:
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    plain = ROUTINE.replace("background: {sound: rain, level: -20, duck: 12}\n", "")
+    assert plain != ROUTINE
+    (folder / "bed.yaml").write_text(plain)
+    out = tmp_path / "out"
+    args = ("--background", "waves", "--background-level", "-30", "-o", str(out))
+    result = run_guidecast("build-all", str(folder), *args)
+    assert result.returncode == 0, result.stderr
+    (manifest,) = out.glob("*.json")
+    first = json.loads(manifest.read_text())["background"]["sections"][0]
+    assert (first["sound"], first["level_lu"]) == ("waves", -30)
 
 
 def test_a_bad_sound_file_in_a_routine_names_its_place(tmp_path: Path) -> None:
