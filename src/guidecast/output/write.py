@@ -8,7 +8,7 @@ import contextlib
 import json
 from pathlib import Path
 
-from guidecast.audio.render import stream_pcm
+from guidecast.audio.render import made_ahead, stream_pcm
 from guidecast.audio.session import Session
 from guidecast.core.errors import AudioError
 from guidecast.core.names import slugify
@@ -129,7 +129,10 @@ def _encode(
                 )
             )
         position = 0
-        for chunk in stream_pcm(timeline, session.clips, bed=session.bed):
+        chunks = stream_pcm(timeline, session.clips, bed=session.bed)
+        if session.bed is not None:  # mixed on the other core while this one encodes
+            chunks = made_ahead(chunks)
+        for chunk in chunks:
             end = position + len(chunk) // SAMPLE_WIDTH
             encoders[0].write(chunk)
             for target, encoder in zip(targets[1:], encoders[1:], strict=True):
