@@ -261,6 +261,7 @@ class LiveShow:
     def _run(self, lengths_first: bool) -> None:
         try:
             if lengths_first:
+                self._level_ahead()  # the opening's clips first: the first words are due
                 self._take_lengths()
             self._level_ahead()
             self._secure()
