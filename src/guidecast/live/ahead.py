@@ -17,9 +17,9 @@ Speech is asked for in that order of need. First, in session order, everything t
 session's length: the opening lines, each step's lines, the last number of each count, the
 closing lines. Then the session-length sentence is settled exactly as `build.plan` settles it
 (so the played session is the built one, to the sample). Then the cues inside the steps, step by
-step. Clips already in the cache are taken at start, before the first sound; the rest come from
-the speech workers, and their first clip takes a few tenths of a second: the first 0.4 s of
-every session is silence, which plays meanwhile.
+step. At start only the opening lines' lengths are read from the cache (headers); the rest of
+the cache, the settling and the speech workers (their first clip takes a few tenths of a
+second) follow on the speech thread while the first 0.4 s of silence and the first words play.
 
 A sound bed (`background`) plays under it as a build mixes it (live/bed.py).
 """
@@ -216,16 +216,10 @@ class LiveShow:
     # -- making the speech -----------------------------------------------------------------
 
     def start(self) -> None:
-        """Take the opening lines' lengths from the cache (headers only) and publish: the first
-        words can be heard. Then, in the background, every other cached clip's length, the
-        intro's session length, the cached clips' audio and the rest spoken.
-
-        An 8-hour session's 1,928 cached lengths and its three layouts (settling the intro's
-        session length, then the final one) took 0.5 s more before its first word: the first
-        words need none of them (their place does not depend on what follows). With
-        `--length`, all of it comes first, as an unreachable length must be said before any
-        word is heard.
-        """
+        """Publish the first words from the opening lines' cached lengths alone (their place
+        does not depend on what follows: an 8-hour session's 1,928 lengths and three layouts
+        cost 0.5 s more); the rest on the speech thread. With `--length`, all of it first: an
+        unreachable length must be said before any word is heard."""
         self._version = self._engine().version()
         early = self.pacing.length is None
         if early:
@@ -241,8 +235,7 @@ class LiveShow:
         self._thread.start()
 
     def _take_lengths(self) -> None:
-        """Every cached clip's length (fast: headers only), the intro's session length if
-        they settle it, and a snapshot of all that."""
+        """Every cached clip's length (headers only), the session length they settle, a snapshot."""
         missing = self._from_cache(self._first + self._later, lengths_only=True)
         if missing:
             self.voice._pool().prestart()  # they boot while the cached lines play
