@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from guidecast.audio.dsp import to_pcm
@@ -38,6 +37,7 @@ from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError, VoiceNotFoundError
 from guidecast.live.bed import LiveBed
 from guidecast.live.clips import Leveled, Recent, Stored, kept
+from guidecast.live.lengths import Lengths
 from guidecast.live.show import Snapshot
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing, voice_error_at_origin
@@ -55,27 +55,6 @@ Texts = list[tuple[str, str]]  # (text, label naming where it is said, for error
 
 class _Stopped(Exception):
     """Raised inside synthesis when the show is closed early."""
-
-
-class _Lengths(Mapping[str, int]):
-    """Known clip lengths, and an estimate from the word count for the rest."""
-
-    def __init__(self, known: dict[str, int], samples_per_word: float, pad: int) -> None:
-        self.known = known
-        self.per_word = samples_per_word
-        self.pad = pad
-
-    def __getitem__(self, text: str) -> int:
-        found = self.known.get(text)
-        if found is not None:
-            return found
-        return self.pad + round(self.per_word * max(1, len(text.split())))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.known)
-
-    def __len__(self) -> int:
-        return len(self.known)
 
 
 LEVEL_AHEAD = 24  # clips leveled before they are needed
@@ -114,7 +93,7 @@ class LiveShow:
         self._needs_settling = self.script.tells_length
         self._length_in_doubt = False  # --length looked out of reach with estimated lengths
         rate = voice.settings.rate or SPEECH_RATE
-        self._estimate = _Lengths(
+        self._estimate = Lengths(
             self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
         )
         # Until start(): the lead-in silence every session opens with. Laying out an 8-hour
@@ -148,7 +127,7 @@ class LiveShow:
         """The timeline with what is known now, and how far it is final."""
         with self._lock:
             known = dict(self._lengths)
-        lengths = _Lengths(known, self._estimate.per_word, self._estimate.pad)
+        lengths = Lengths(known, self._estimate.per_word, self._estimate.pad)
         settled = self._settled is not None or not self._needs_settling
         pending = {text for text, _ in self._first + self._later if text not in known}
         session_text = self._settled
@@ -360,7 +339,7 @@ class LiveShow:
         do not change it.
         """
         with self._lock:
-            lengths = _Lengths(dict(self._lengths), self._estimate.per_word, self._estimate.pad)
+            lengths = Lengths(dict(self._lengths), self._estimate.per_word, self._estimate.pad)
 
         def length_of(text: str) -> int | None:
             if cached_only:
