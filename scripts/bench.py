@@ -168,6 +168,9 @@ class Result:
         return min(self.timeds)
 
 
+FLOORS = ("cold", "warm", "bed")  # the floors' sessions, each a file of final PCM
+
+
 @dataclass
 class Measurement:
     key: str  # "cold", "warm", ...
@@ -181,7 +184,10 @@ class Measurement:
 
 
 class Bench:
-    def __init__(self, work: Path, python: str, verbose: bool) -> None:
+    def __init__(
+        self, work: Path, python: str, verbose: bool, floors: tuple[str, ...] = FLOORS
+    ) -> None:
+        self.floors = floors  # the sessions whose final PCM the floors need: cold, warm, bed
         self.work = work
         self.python = python
         self.verbose = verbose
@@ -335,6 +341,8 @@ class Bench:
         for the floors (not timed); a sleep session only the cold one."""
         cases = (("cold", []), ("warm", [spec.change]), ("bed", [f"background={BED}"]))
         for which, sets in cases[: 1 if spec.sleep else 3]:
+            if which not in self.floors:
+                continue
             path = self.work / f"{spec.key}-{which}.pcm"
             args = [str(spec.routine), str(path), *sets]
             _, data = self.child("render", args, self.warm_cache[spec.key])
@@ -762,6 +770,12 @@ def main() -> int:
     parser.add_argument(
         "--bed-only", action="store_true", help="the bed case only (and the cold build it needs)"
     )
+    parser.add_argument(
+        "--play-only",
+        action="store_true",
+        help="play's first audio and first word, cold and warm (and the cold build the warm "
+        "one needs)",
+    )
     options = parser.parse_args()
     if options.only == "catalogue":
         import bench_catalogue
@@ -799,7 +813,13 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="guidecast-bench-"))
     started = f"{date.today().isoformat()} {time.strftime('%H:%M')}"
-    bench = Bench(work, sys.executable, options.verbose)
+    only: tuple[str, ...] = ()  # every measurement
+    if options.bed_only:
+        only = ("cold", "bed", "floor-bed")
+    elif options.play_only:
+        only = ("cold", "play-cold", "play-warm")
+    floors = tuple(m.removeprefix("floor-") for m in only if m.startswith("floor-"))
+    bench = Bench(work, sys.executable, options.verbose, floors if only else FLOORS)
     try:
         for spec in sessions:
             spec.routine = work / f"bench-{spec.key}.yaml"
@@ -812,7 +832,7 @@ def main() -> int:
         for spec in sessions:
             for round_ in range(spec.repeat):
                 for m in bench.measurements():
-                    if options.bed_only and m.key not in ("cold", "bed", "floor-bed"):
+                    if only and m.key not in only:
                         continue
                     if m.applies(spec) and round_ < m.rounds(spec):
                         t0 = time.perf_counter()

@@ -18,6 +18,7 @@ from guidecast.audio.render import stream_pcm
 from guidecast.audio.session import level_session
 from guidecast.build import plan
 from guidecast.live.ahead import LiveShow
+from guidecast.live.pausefade import PAUSE_FADE_S
 from guidecast.live.player import Player
 from guidecast.routine.pacing import Pacing, pacing_from_options
 from guidecast.routine.reader import read_routine_file
@@ -205,15 +206,38 @@ def test_a_bed_plays_live_and_pauses_with_the_session(leveled) -> None:
         player = Player(show, clock=lambda: 0.0)
         player.position = start
         first = player.fill(RATE // 10)
-        player.pause()
-        assert player.fill(RATE // 10) == bytes(RATE // 10 * 2)
-        player.resume()
-        after = player.fill(RATE // 10)
         assert first == show.pcm(snap, start, RATE // 10)
-        assert after == show.pcm(snap, start + RATE // 10, RATE // 10)
-        assert after != bytes(len(after))
+        _pause_fades_the_bed_out_and_in(player, show, snap, start + RATE // 10)
     finally:
         show.close()
+
+
+def _pause_fades_the_bed_out_and_in(player: Player, show: LiveShow, snap, at: int) -> None:
+    """Paused in a pause of the voice (the bed alone): the bed goes on from the same sample,
+    fading out over PAUSE_FADE_S with no click, then silence; resumed, the same samples again
+    with the bed fading in, then the session exactly as before."""
+    fade, piece = round(PAUSE_FADE_S * RATE), RATE // 20
+    bed = to_float(show.pcm(snap, at, 2 * fade))  # the voice is silent here: the bed alone
+    player.pause()
+    tail = to_float(b"".join(player.fill(piece) for _ in range(8)))  # 0.4 s
+    assert player.position == at  # the clock stood still
+    assert np.abs(tail[fade:]).max() == 0  # faded out, then silence
+    # the bed where it stopped, then less and less of it: no step at the pause, no click
+    assert abs(tail[0] - bed[0]) < 1e-3
+    thirds = [rms(tail[i * fade // 3 : (i + 1) * fade // 3]) for i in range(3)]
+    assert thirds[0] > thirds[1] > thirds[2] > 0
+    assert np.abs(np.diff(tail[:fade])).max() <= np.abs(np.diff(bed[:fade])).max() + 1e-3
+    player.resume()
+    back = to_float(b"".join(player.fill(piece) for _ in range(8)))
+    assert abs(back[0]) < 1e-3  # the bed comes back from nothing ...
+    thirds = [rms(back[i * fade // 3 : (i + 1) * fade // 3]) for i in range(3)]
+    assert thirds[0] < thirds[1] < thirds[2]
+    # ... and once faded in, the session is sample for sample what it was
+    assert np.array_equal(back[fade:], bed[fade : len(back)])
+
+
+def rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
 
 
 @pytest.mark.parametrize(
@@ -224,11 +248,29 @@ def test_a_bed_plays_live_and_pauses_with_the_session(leveled) -> None:
         (("--background-level", "2"), "--background-level must be from -40 to -3 LU"),
     ],
 )
-def test_bad_background_options_are_one_line_exit_2(args: tuple[str, ...], expected: str) -> None:
-    result = run_guidecast("build", "baby-daily-back", "-o", "/nonexistent/never", *args)
+@pytest.mark.parametrize("command", [("build", "baby-daily-back"), ("build-all", "--shipped")])
+def test_bad_background_options_are_one_line_exit_2(
+    command: tuple[str, str], args: tuple[str, ...], expected: str
+) -> None:
+    result = run_guidecast(*command, "-o", "/nonexistent/never", *args)
     assert result.returncode == 2
     assert result.stderr.startswith(f"guidecast: {expected}")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_build_all_puts_the_bed_asked_for_under_every_routine(tmp_path: Path) -> None:
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    plain = ROUTINE.replace("background: {sound: rain, level: -20, duck: 12}\n", "")
+    assert plain != ROUTINE
+    (folder / "bed.yaml").write_text(plain)
+    out = tmp_path / "out"
+    args = ("--background", "waves", "--background-level", "-30", "-o", str(out))
+    result = run_guidecast("build-all", str(folder), *args)
+    assert result.returncode == 0, result.stderr
+    (manifest,) = out.glob("*.json")
+    first = json.loads(manifest.read_text())["background"]["sections"][0]
+    assert (first["sound"], first["level_lu"]) == ("waves", -30)
 
 
 def test_a_bad_sound_file_in_a_routine_names_its_place(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from guidecast.core.errors import AudioError
-from guidecast.core.processes import ComputePool
+from guidecast.core.processes import ComputePool, Errand
 
 
 def test_every_job_comes_back_once_with_its_tag() -> None:
@@ -101,3 +101,30 @@ def test_closing_the_pool_mid_batch_leaves_no_worker() -> None:
     pool.close()
     results.close()  # they must not go back to the closed pool's idle list, alive
     assert set(_children()) == before
+
+
+# -- An errand: one job in a process of its own -----------------------------------------------
+
+
+def test_an_errand_runs_elsewhere_and_leaves_no_process() -> None:
+    with Errand(os.getpid) as errand:
+        worker = errand.result()  # the pid of the process that ran it
+        assert worker != os.getpid()
+    assert worker not in _children()
+
+
+def test_an_errand_that_fails_names_its_function() -> None:
+    with Errand(math.sqrt, -1) as errand, pytest.raises(AudioError, match=r"sqrt failed: Value"):
+        errand.result()
+
+
+def test_an_errand_whose_process_dies_is_an_error_not_a_hang() -> None:
+    with Errand(os._exit, 3) as errand, pytest.raises(AudioError, match="stopped unexpectedly"):
+        errand.result()
+
+
+def test_an_errand_never_collected_is_stopped() -> None:
+    with Errand(time.sleep, 30) as errand:
+        worker = errand._worker.process.pid  # type: ignore[union-attr]
+        assert worker in _children()  # started at once, before anyone waits for it
+    assert worker not in _children()

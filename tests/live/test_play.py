@@ -384,9 +384,11 @@ def test_cli_lists_devices_and_rejects_unknown_ones(routine_file: Path) -> None:
 def test_a_warm_start_reads_lengths_only_and_then_every_clip(
     routine_file: Path, planned: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Warm, `start()` lays the session out from the cache entries' headers (a long session
-    has thousands of clips: reading them all first delayed the first word by a second); the
-    audio is read in the background, into the show's own spool, and plays as before."""
+    """Warm, `start()` lays the first words out from their cache entries' headers (a long
+    session has thousands of clips: reading them all first delayed the first word by a second,
+    and taking every length and settling the session's length half a second more); the rest
+    of the lengths and the audio are read in the background, into the show's own spool, and
+    play as before."""
     read_by: list[str] = []
     get = ClipCache.get
 
@@ -399,10 +401,13 @@ def test_a_warm_start_reads_lengths_only_and_then_every_clip(
     try:
         show.start()
         in_start = [name for name in read_by if name != "guidecast-speech"]
-        snap = show.snapshot()
-        assert snap.final and snap.timeline == planned.timeline
-        assert in_start == []  # not one clip's audio read before the first sound
+        first, cues = show.snapshot(), planned.timeline.cues
+        assert first.ready >= cues[0].end  # the first words can be heard at once, ...
+        heard = [cue for cue in cues if cue.end <= first.ready]
+        assert [cue for cue in first.timeline.cues if cue.end <= first.ready] == heard
+        assert in_start == []  # ... and not one clip's audio was read before the first sound
         show._thread.join(timeout=30)  # type: ignore[union-attr]
+        assert show.snapshot().final and show.snapshot().timeline == planned.timeline
         assert show.synthesized == 0 and len(read_by) == len(show.clips)
         for text, clip in show.clips.items():
             made = planned.clips[text]
@@ -417,9 +422,12 @@ def test_a_cache_entry_gone_before_it_is_read_plays_as_silence(
     cache = tmp_path / "cache"
     shutil.copytree(ClipCache().root, cache)
     show = _cold_show(str(routine_file), cache, Pacing())
-    show._run = lambda: None  # type: ignore[method-assign] - no background reading
+    # the lengths only (headers), and no background reading of the clips
+    show._run = lambda lengths_first: show._take_lengths()  # type: ignore[method-assign]
     try:
         show.start()
+        assert show._thread is not None
+        show._thread.join()
         for entry in cache.glob("*/*.clip"):
             entry.unlink()  # `guidecast cache clear` in the first second
         text = next(iter(planned.clips))

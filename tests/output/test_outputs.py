@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from guidecast.core.errors import UsageError
+from guidecast.core.errors import OutputError, UsageError
 from tests.listening import decode_mp3
 from tests.test_end_to_end import ROUTINE, run_guidecast
 
@@ -247,6 +247,31 @@ def test_cover_art_is_embedded_and_saved(built: tuple[Path, dict]) -> None:
     assert apic.type == 3 and apic.mime == "image/png" and apic.data == png
     # not a blank square: the title and steps are drawn on it
     assert len(set(image.convert("L").tobytes())) > 20
+
+
+def test_the_cover_is_drawn_in_another_process_to_the_same_bytes() -> None:
+    """Pillow stays out of the build's own process: the worker's PNG is cover_png's."""
+    from guidecast.output.cover import CoverDrawing, cover_png
+
+    args = ("Массаж after a feed", ["Warm up", "Circles"], "12:00", "ru")
+    with CoverDrawing(*args) as drawing:
+        assert drawing.png() == cover_png(*args)
+
+
+def test_a_cover_that_cannot_be_drawn_comes_back_as_its_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker sends the one-line problem back (CoverDrawing.png raises it as OutputError)."""
+    from guidecast.output import cover
+
+    def no_font() -> None:
+        raise OutputError("cannot draw the cover: no Noto Sans font in /nowhere")
+
+    monkeypatch.setattr(cover, "font_path", no_font)
+    assert cover._cover_job("T", ["a"], "1:00", "en") == (
+        False,
+        "cannot draw the cover: no Noto Sans font in /nowhere",
+    )
 
 
 # Formats ------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import pytest
 
 from guidecast.core.durations import TimeRange
 from guidecast.core.errors import RoutineError, UsageError
+from guidecast.routine.background import EXPECTED
+from guidecast.routine.model import Background
 from guidecast.routine.pacing import Pacing, check_step_ids, pacing_from_options, read_pacing_file
 from tests.routine.test_bad_routines import assert_refused, guidecast
 from tests.timeline.test_layout import RATE, timeline_for
@@ -62,6 +64,28 @@ def test_options_win_over_the_file(tmp_path: Path) -> None:
     assert pacing.chime is False
 
 
+def test_a_pacing_file_sets_the_sound_bed_as_a_routine_does(tmp_path: Path) -> None:
+    pacing = read_pacing_file(write(tmp_path, "background: {sound: waves, level: -24, duck: 9}\n"))
+    assert pacing.background == Background(sound="waves", level=-24, duck=9)
+    assert read_pacing_file(write(tmp_path, "background: off\n")).background == Background(off=True)
+    (tmp_path / "sounds").mkdir()
+    (tmp_path / "sounds" / "loop.ogg").write_bytes(b"")  # found, not decoded, when read
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    pacing = read_pacing_file(write(tmp_path, "background: sounds/loop.ogg\n"))
+    assert pacing.background is not None  # a relative path from the pacing file's folder
+    assert pacing.background.file == tmp_path / "sounds" / "loop.ogg"
+
+
+def test_background_options_win_over_the_files_key_by_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "background: {sound: waves, level: -24, duck: 9}\n")
+    quieter = pacing_from_options(file=path, background_level=-30).background
+    assert quieter == Background(sound="waves", level=-30, duck=9)  # the file's sound and duck
+    rain = pacing_from_options(file=path, background="rain").background
+    assert rain == Background(sound="rain", level=-24, duck=9)
+    assert pacing_from_options(file=path, background="off").background == Background(off=True)
+
+
 def test_pace_option_replaces_the_files_length(tmp_path: Path) -> None:
     path = write(tmp_path, "length: 10m\n")
     pacing = pacing_from_options(pace=0.75, file=path)
@@ -112,7 +136,10 @@ def test_unknown_steps_are_reported_where_they_were_written(tmp_path: Path) -> N
 BAD_PACING_FILES = [
     pytest.param(
         "",
-        ["pacing.yaml:1:1: file is empty: expected pacing (pace, length, steps, rate, chime)"],
+        [
+            "pacing.yaml:1:1: file is empty: expected pacing (pace, length, steps, rate, chime, "
+            "background)"
+        ],
         id="empty",
     ),
     pytest.param(
@@ -133,7 +160,7 @@ BAD_PACING_FILES = [
         "pase: 2\n",
         [
             "pacing.yaml:1:1: unknown key 'pase' in the pacing file (did you mean 'pace'?); "
-            "expected one of: pace, length, steps, rate, chime"
+            "expected one of: pace, length, steps, rate, chime, background"
         ],
         id="misspelt-key",
     ),
@@ -144,6 +171,28 @@ BAD_PACING_FILES = [
             "pacing.yaml:4:12: time of step 'strokes': a duration must be more than zero",
         ],
         id="steps-twice-and-negative",
+    ),
+    pytest.param(
+        "background: rian\nrate: 150\n",
+        [
+            "pacing.yaml:1:13: background: unknown sound 'rian' (did you mean 'rain'?); "
+            f"expected {EXPECTED}"
+        ],
+        id="background-misspelt",
+    ),
+    pytest.param(
+        "background: {sound: rain, level: 5, dock: 3}\n",
+        [
+            "pacing.yaml:1:34: background level (LU under the voice) must be from -40 to -3, got 5",
+            "pacing.yaml:1:37: unknown key 'dock' in background (did you mean 'duck'?); "
+            "expected one of: sound, level, duck",
+        ],
+        id="background-level-and-key",
+    ),
+    pytest.param(
+        "background: missing.ogg\n",
+        ["pacing.yaml:1:13: background: file 'missing.ogg' not found (looked for missing.ogg)"],
+        id="background-file-missing",
     ),
     pytest.param(
         "steps: [circles]\n",

@@ -8,6 +8,8 @@ the position, so each chunk gets its own piece of it, mixed under the voice.
 
 from __future__ import annotations
 
+import queue
+import threading
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -39,6 +41,52 @@ def stream_pcm(
     for chunk in chunks:
         yield mixed(chunk, bed, position)
         position += len(chunk) // SAMPLE_WIDTH
+
+
+def made_ahead(chunks: Iterator[bytes], batch: int = 8, depth: int = 2) -> Iterator[bytes]:
+    """`chunks` as they come, made on a thread of their own a few seconds ahead (at most
+    `batch * depth` chunks waiting).
+
+    For a build with a sound bed: mixing it under the voice took 0.85 s of a 60-minute build's
+    17 s and encoding 14.6 s, one after the other on one core. lameenc lets go of the GIL while
+    it encodes, so the mixing now runs on the other core meanwhile. Chunks go over in batches:
+    a queue's hand-over costs about as much as mixing one chunk."""
+    box: queue.Queue[list[bytes] | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: list[bytes] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            group: list[bytes] = []
+            for chunk in chunks:
+                group.append(chunk)
+                if len(group) == batch:
+                    if not put(group):
+                        return  # the reader has gone
+                    group = []
+            if put(group):
+                put(None)
+        except BaseException as err:  # given to the reader, raised there
+            put(err)
+
+    thread = threading.Thread(target=make, name="guidecast-mix", daemon=True)
+    thread.start()
+    try:
+        while (item := box.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def mixed(pcm: bytes, bed: Bed, start: int) -> bytes:

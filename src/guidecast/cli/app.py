@@ -207,6 +207,8 @@ def build_all(
     ] = False,
     chapter_rule: ChaptersOption = "grouped",
     language: LanguageOption = None,
+    background: BackgroundOption = None,
+    background_level: BackgroundLevelOption = None,
 ) -> None:
     """Build many routines with one pool of speech workers and one cache.
 
@@ -221,7 +223,16 @@ def build_all(
         check_chapter_rule(chapter_rule)
         paths = routine_paths(folder, shipped, language)
         routines = [load_routine(str(path)) for path in paths]  # all valid before any is built
-        pacing = pacing_from_options(pace, None, None, rate, chime, engine=engine)
+        pacing = pacing_from_options(
+            pace,
+            None,
+            None,
+            rate,
+            chime,
+            engine=engine,
+            background=background,
+            background_level=background_level,
+        )
         audio = AudioSettings()
         pools: dict[str, SpeechPool] = {}
         try:

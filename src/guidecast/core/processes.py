@@ -218,3 +218,41 @@ class ComputePool:
                     worker.kill()
                 else:
                     self._idle.append(worker)
+
+
+class Errand:
+    """One job in a spawned process of its own: started now, its result collected later.
+
+    For work whose imports the caller's process should never hold (the cover's Pillow and its
+    image: 4 to 7 MB in the build's main process, for one picture). Use as a context manager:
+    an errand never collected is killed on the way out.
+    """
+
+    def __init__(self, function: Callable[..., Any], *args: object) -> None:
+        self._name = function.__name__
+        self._worker: WorkerProcess | None = WorkerProcess(_serve)
+        with contextlib.suppress(OSError):  # a worker gone at once is reported by result()
+            self._worker.conn.send((function, args))
+
+    def __enter__(self) -> Errand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+
+    def result(self) -> Any:
+        """The function's return value; AudioError if it raised or its process died."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            raise ValueError("the errand's result was already collected")
+        try:
+            status, value = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.kill()
+            raise AudioError(f"a worker process stopped unexpectedly in {self._name}") from None
+        worker.stop()
+        if status != "ok":
+            raise AudioError(f"{self._name} failed: {value}")
+        return value

@@ -17,9 +17,9 @@ Speech is asked for in that order of need. First, in session order, everything t
 session's length: the opening lines, each step's lines, the last number of each count, the
 closing lines. Then the session-length sentence is settled exactly as `build.plan` settles it
 (so the played session is the built one, to the sample). Then the cues inside the steps, step by
-step. Clips already in the cache are taken at start, before the first sound; the rest come from
-the speech workers, and their first clip takes a few tenths of a second: the first 0.4 s of
-every session is silence, which plays meanwhile.
+step. At start only the opening lines' lengths are read from the cache (headers); the rest of
+the cache, the settling and the speech workers (their first clip takes a few tenths of a
+second) follow on the speech thread while the first 0.4 s of silence and the first words play.
 
 A sound bed (`background`) plays under it as a build mixes it (live/bed.py).
 """
@@ -29,14 +29,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from guidecast.audio.dsp import to_pcm
 from guidecast.audio.render import render_range
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import UsageError, VoiceNotFoundError
 from guidecast.live.bed import LiveBed
 from guidecast.live.clips import Leveled, Recent, Stored, kept
+from guidecast.live.lengths import Lengths
 from guidecast.live.show import Snapshot
 from guidecast.routine.model import Routine
 from guidecast.routine.pacing import Pacing, voice_error_at_origin
@@ -54,27 +55,6 @@ Texts = list[tuple[str, str]]  # (text, label naming where it is said, for error
 
 class _Stopped(Exception):
     """Raised inside synthesis when the show is closed early."""
-
-
-class _Lengths(Mapping[str, int]):
-    """Known clip lengths, and an estimate from the word count for the rest."""
-
-    def __init__(self, known: dict[str, int], samples_per_word: float, pad: int) -> None:
-        self.known = known
-        self.per_word = samples_per_word
-        self.pad = pad
-
-    def __getitem__(self, text: str) -> int:
-        found = self.known.get(text)
-        if found is not None:
-            return found
-        return self.pad + round(self.per_word * max(1, len(text.split())))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.known)
-
-    def __len__(self) -> int:
-        return len(self.known)
 
 
 LEVEL_AHEAD = 24  # clips leveled before they are needed
@@ -113,7 +93,7 @@ class LiveShow:
         self._needs_settling = self.script.tells_length
         self._length_in_doubt = False  # --length looked out of reach with estimated lengths
         rate = voice.settings.rate or SPEECH_RATE
-        self._estimate = _Lengths(
+        self._estimate = Lengths(
             self._lengths, 60.0 / rate * self.sample_rate, round(0.3 * self.sample_rate)
         )
         # Until start(): the lead-in silence every session opens with. Laying out an 8-hour
@@ -147,7 +127,7 @@ class LiveShow:
         """The timeline with what is known now, and how far it is final."""
         with self._lock:
             known = dict(self._lengths)
-        lengths = _Lengths(known, self._estimate.per_word, self._estimate.pad)
+        lengths = Lengths(known, self._estimate.per_word, self._estimate.pad)
         settled = self._settled is not None or not self._needs_settling
         pending = {text for text, _ in self._first + self._later if text not in known}
         session_text = self._settled
@@ -215,10 +195,29 @@ class LiveShow:
     # -- making the speech -----------------------------------------------------------------
 
     def start(self) -> None:
-        """Take every cached clip's length now (fast: headers only), then read the cached
-        clips and speak the rest in the background."""
+        """Publish the first words from the opening lines' cached lengths alone (their place
+        does not depend on what follows: an 8-hour session's 1,928 lengths and three layouts
+        cost 0.5 s more); the rest on the speech thread. With `--length`, all of it first: an
+        unreachable length must be said before any word is heard."""
         self._version = self._engine().version()
+        early = self.pacing.length is None
+        if early:
+            opening = [(line.text, "the intro") for line in self.script.opening]
+            if self._from_cache(opening, lengths_only=True):
+                self.voice._pool().prestart()  # cold: the workers boot while the rest is read
+            self._publish()
+        else:
+            self._take_lengths()
+        self._thread = threading.Thread(
+            target=self._run, args=(early,), name="guidecast-speech", daemon=True
+        )
+        self._thread.start()
+
+    def _take_lengths(self) -> None:
+        """Every cached clip's length (headers only), the session length they settle, a snapshot."""
         missing = self._from_cache(self._first + self._later, lengths_only=True)
+        if missing:
+            self.voice._pool().prestart()  # they boot while the cached lines play
         if self._needs_settling and not (self._structural - self._lengths.keys()):
             self._settle(cached_only=True)
         self._publish()
@@ -230,11 +229,12 @@ class LiveShow:
             if self._needs_settling and self._settled is None:
                 self._settle(cached_only=False)
             self._publish()
-        self._thread = threading.Thread(target=self._run, name="guidecast-speech", daemon=True)
-        self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, lengths_first: bool) -> None:
         try:
+            if lengths_first:
+                self._level_ahead()  # the opening's clips first: the first words are due
+                self._take_lengths()
             self._level_ahead()
             self._secure()
             self._speak(self._first)
@@ -339,7 +339,7 @@ class LiveShow:
         do not change it.
         """
         with self._lock:
-            lengths = _Lengths(dict(self._lengths), self._estimate.per_word, self._estimate.pad)
+            lengths = Lengths(dict(self._lengths), self._estimate.per_word, self._estimate.pad)
 
         def length_of(text: str) -> int | None:
             if cached_only:
@@ -366,6 +366,10 @@ class LiveShow:
     def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
         bed = self._bed.under(snap.timeline, start)
         return render_range(snap.timeline, snap.cue_starts, self.clips, start, count, bed)
+
+    def bed_pcm(self, snap: Snapshot, start: int, count: int) -> bytes | None:
+        bed = self._bed.under(snap.timeline, start)
+        return None if bed is None else to_pcm(bed.render(start, count))
 
 
 def _unfitted(pacing: Pacing) -> Pacing:

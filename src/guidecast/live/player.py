@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from guidecast.core.errors import UsageError
 from guidecast.live.devices import MAX_AHEAD_S as MAX_BUFFERED_S
+from guidecast.live.pausefade import PauseFade
 from guidecast.live.show import Show, Snapshot
 from guidecast.timeline.layout import BETWEEN_LINES, Cue
 
@@ -98,6 +99,7 @@ class Player:
         self.gate: Gate | None = None  # told when the output sounds (live/listen.py)
         self.heard: str | None = None  # the last spoken command, for the view
         self.listener: Listener | None = None  # set by play(), for its report
+        self._fade = PauseFade(self.rate)  # the bed fades out on a pause, and in on resuming
 
     # -- steering (any thread) -------------------------------------------------------------
 
@@ -105,12 +107,14 @@ class Player:
         with self._lock:
             if not self.paused and not self.finished:
                 self.paused = True
+                self._fade.paused(self.position)
                 self._emit("pause", self.position, self.clock())
 
     def resume(self) -> None:
         with self._lock:
             if self.paused:
                 self.paused = False
+                self._fade.resumed()
                 self._emit("resume", self.position, self.clock())
 
     def toggle_pause(self) -> None:
@@ -225,7 +229,7 @@ class Player:
                 self.waited += frames / self.rate
                 if self._seek is not None:
                     self.waited_for_speech += frames / self.rate
-                return silence
+                return (self.paused and self._fade.tail(self.show, snap, frames)) or silence
             if self._replay:
                 self.waited += frames / self.rate
                 pcm, out_frames = self._fill_replay(snap, frames, now)
@@ -252,7 +256,7 @@ class Player:
                 self.first_audio = now
                 self._emit("start", self.position, now)
             start = self.position
-            pcm = self.show.pcm(snap, start, take)
+            pcm = self._fade.into(self.show, snap, start, self.show.pcm(snap, start, take))
             self._crossings(snap, start, start + take, now)
             self.position += take
             self.played += take

@@ -127,6 +127,11 @@ class Show(Protocol):
         """Mono 16-bit PCM of samples [start, start + count), all below `snap.limit`."""
         ...
 
+    def bed_pcm(self, snap: Snapshot, start: int, count: int) -> bytes | None:
+        """The sound bed alone there (part of `pcm`), for its fades when the session pauses;
+        None without a bed of its own (a built file's bed is in its audio)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -221,6 +226,9 @@ class FileShow:
 
     def snapshot(self) -> Snapshot:
         return self._snap
+
+    def bed_pcm(self, snap: Snapshot, start: int, count: int) -> bytes | None:
+        return None  # the bed is mixed into the file: paused, the file stops as a whole
 
     def pcm(self, snap: Snapshot, start: int, count: int) -> bytes:
         if start != self._next or self._stream is None:

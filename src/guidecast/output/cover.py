@@ -3,6 +3,9 @@
 Phone players show it on the lock screen and in the library, so a session is recognisable
 without reading a file name. Drawn with Noto Sans, installed with guidecast (the package
 `fontpkg-noto-sans`): Pillow's built-in font drew boxes for é, ñ, ü and every Cyrillic letter.
+
+A build draws it in a process of its own (`start_cover`): Pillow, its font and the image cost
+the build's main process 4 to 7 MB that it would keep to the end, for one picture.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ import functools
 import hashlib
 import io
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from guidecast.core.errors import OutputError
+from guidecast.core.processes import Errand
 from guidecast.language import interface
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 SIZE = 1000
 MARGIN = 70
@@ -51,6 +57,8 @@ def font_path() -> Path:
 
 def noto(size: int, weight: str = "Regular") -> ImageFont.FreeTypeFont:
     """Noto Sans at `size` pixels, in a named weight of the variable font (Regular, Bold)."""
+    from PIL import ImageFont
+
     try:
         loaded = ImageFont.truetype(str(font_path()), size)
     except OSError as err:
@@ -61,6 +69,8 @@ def noto(size: int, weight: str = "Regular") -> ImageFont.FreeTypeFont:
 
 def cover_png(title: str, step_titles: list[str], length: str, language: str = "en") -> bytes:
     """A PNG, the same bytes for the same input."""
+    from PIL import Image, ImageDraw
+
     digest = hashlib.sha256(title.encode("utf-8")).digest()
     background, ink = PALETTES[digest[0] % len(PALETTES)]
     soft = tuple((b + 2 * i) // 3 for b, i in zip(background, ink, strict=True))
@@ -95,6 +105,37 @@ def cover_png(title: str, step_titles: list[str], length: str, language: str = "
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _cover_job(
+    title: str, step_titles: list[str], length: str, language: str
+) -> tuple[bool, bytes | str]:
+    """`cover_png` in a worker: a problem comes back as its one-line message."""
+    try:
+        return True, cover_png(title, step_titles, length, language)
+    except OutputError as err:
+        return False, str(err)
+
+
+class CoverDrawing:
+    """The cover, drawn in a process of its own while the caller gets on with the audio. Use
+    as a context manager: a drawing never collected is stopped on the way out."""
+
+    def __init__(self, title: str, step_titles: list[str], length: str, language: str) -> None:
+        self._errand = Errand(_cover_job, title, step_titles, length, language)
+
+    def __enter__(self) -> CoverDrawing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._errand.__exit__(*exc)
+
+    def png(self) -> bytes:
+        """The PNG bytes, once drawn; OutputError as `cover_png` raises it."""
+        done, value = self._errand.result()
+        if not done:
+            raise OutputError(str(value))
+        return bytes(value)
 
 
 def _wrap(

@@ -15,7 +15,7 @@ from typing import Any
 from guidecast.audio.session import Session
 from guidecast.core.durations import format_length
 from guidecast.output.captions import chapters_webvtt, lrc, srt, webvtt
-from guidecast.output.cover import cover_png
+from guidecast.output.cover import CoverDrawing
 from guidecast.output.encoders import Metadata
 from guidecast.output.files import AtomicOutputs
 from guidecast.output.page import page_name, write_page
@@ -54,11 +54,11 @@ class Written:
         return self.session.routine.slug
 
 
-def cover_for(session: Session) -> bytes:
-    """The cover art: PNG bytes, for a file beside the audio and for the MP3's tags."""
+def cover_for(session: Session) -> CoverDrawing:
+    """The cover art, started: PNG bytes, for a file beside the audio and for the MP3's tags."""
     routine = session.routine
     steps = [step.title for step in routine.all_steps()]
-    return cover_png(
+    return CoverDrawing(
         routine.title, steps, format_length(session.timeline.seconds), routine.language
     )
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from guidecast.audio.render import stream_pcm
+from guidecast.audio.render import made_ahead, stream_pcm
 from guidecast.audio.session import Session
 from guidecast.core.errors import AudioError
 from guidecast.core.names import slugify
@@ -43,9 +43,11 @@ def write_session(
     targets = _targets(session, audio.format, chapter_list, extras.split)
     previous = _previous_files(out_dir / f"{routine.slug}.json")
     # Any OSError in the block becomes one line naming the file (AtomicOutputs).
-    with AtomicOutputs(out_dir) as outputs:
+    with contextlib.ExitStack() as stack, AtomicOutputs(out_dir) as outputs:
+        # The cover is drawn in a process of its own while the audio is encoded here.
+        drawing = stack.enter_context(cover_for(session)) if extras.cover else None
         _encode(session, outputs, targets, audio, progress)
-        cover = cover_for(session) if extras.cover else None
+        cover = drawing.png() if drawing else None
         files: list[tuple[str, str]] = []  # (name, role)
         for index, target in enumerate(targets):
             files.append((target.name, "audio" if index == 0 else "track"))
@@ -132,7 +134,10 @@ def _encode(
                 )
             )
         position = 0
-        for chunk in stream_pcm(timeline, session.clips, bed=session.bed):
+        chunks = stream_pcm(timeline, session.clips, bed=session.bed)
+        if session.bed is not None:  # mixed on the other core while this one encodes
+            chunks = made_ahead(chunks)
+        for chunk in chunks:
             end = position + len(chunk) // SAMPLE_WIDTH
             encoders[0].write(chunk)
             for target, encoder in zip(targets[1:], encoders[1:], strict=True):

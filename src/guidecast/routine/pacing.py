@@ -25,13 +25,13 @@ from guidecast.core.errors import (
     VoiceNotFoundError,
 )
 from guidecast.core.spelling import did_you_mean
-from guidecast.routine.background import background_option
+from guidecast.routine.background import background_option, read_background
 from guidecast.routine.model import MAX_RATE, MIN_RATE, Background, Routine, VoiceSettings
 from guidecast.routine.nodes import InvalidValue, NodeReader
 from guidecast.routine.yaml_safety import compose, read_text
 
 MIN_PACE, MAX_PACE = 0.5, 3.0
-PACING_KEYS = ("pace", "length", "steps", "rate", "chime")
+PACING_KEYS = ("pace", "length", "steps", "rate", "chime", "background")
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ def pacing_from_options(
     base = read_pacing_file(file) if file is not None else Pacing()
     origins = dict(base.origins)
     bed = background_option(background, background_level)
-    if bed is not None:
-        base = replace(base, background=bed)
+    if bed is not None:  # over the file's, key by key: --background-level keeps its sound
+        base = replace(base, background=bed.over(base.background))
     if engine is not None:
         base = replace(base, engine=_check_engine(engine))
         origins["engine"] = _option(f"--engine {engine}")
@@ -179,6 +179,7 @@ def read_pacing_file(path: Path, display: str | None = None) -> Pacing:
     steps: {circles: 2m, stroking: 3-4 min}
     rate: 150
     chime: false
+    background: {sound: rain, level: -24}   # as a routine's key; a file's path from here
     """
     name = display or str(path)
     root = compose(read_text(path, name, what="a pacing file"), name)
@@ -186,10 +187,14 @@ def read_pacing_file(path: Path, display: str | None = None) -> Pacing:
         raise RoutineError(
             [Problem(name, 1, 1, f"file is empty: expected pacing ({', '.join(PACING_KEYS)})")]
         )
-    return _PacingReader(name).pacing(root)
+    return _PacingReader(name, path.parent).pacing(root)
 
 
 class _PacingReader(NodeReader):
+    def __init__(self, name: str, folder: Path) -> None:
+        super().__init__(name)
+        self.folder = folder  # a background file's relative path starts here
+
     def pacing(self, root: Node) -> Pacing:
         try:
             top = self.mapping(root, "the pacing file", PACING_KEYS)
@@ -210,6 +215,12 @@ class _PacingReader(NodeReader):
                 None,
             ),
             chime=self.field(top, "chime", lambda n: self.boolean(n, "chime"), None),
+            background=self.field(
+                top,
+                "background",
+                lambda n: read_background(self, n, "background", self.folder),
+                None,
+            ),
             places=places,
             origins={
                 key: self.place(top[key].value) for key in ("pace", "rate", "chime") if key in top

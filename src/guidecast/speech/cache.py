@@ -195,12 +195,16 @@ class ClipCache:
     def get_blob(self, key: str) -> bytes | None:
         """Derived data stored beside the clips (such as a loudness profile), checked."""
         path = self.root / key[:2] / f"{key}.blob"
+        # Read in two parts and hashed in place: a bed's loop is 5 MB, and slicing the digest off
+        # and prefixing the magic made two more copies of it (the bed build's peak).
         try:
-            data = path.read_bytes()
+            with path.open("rb") as file:
+                digest, payload = file.read(32), file.read()
         except OSError:
             return None
-        digest, payload = data[:32], data[32:]
-        if len(data) >= 32 and hashlib.sha256(BLOB_MAGIC + payload).digest() == digest:
+        check = hashlib.sha256(BLOB_MAGIC)
+        check.update(payload)
+        if len(digest) == 32 and check.digest() == digest:
             return payload
         with contextlib.suppress(OSError):
             path.unlink()
