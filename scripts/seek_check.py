@@ -248,7 +248,7 @@ def toc_landing(path: Path, times: list[float]) -> dict[float, float]:
     as Chromium runs it) plays at each time: it takes the table's entry at or before the
     time, syncs to the frame there, and counts frames on from the entry's nominal time.
     The seek error of each time, in seconds, worked out from the file's own frames."""
-    from guidecast.output.mp3 import _frame_size
+    from guidecast.output.mp3frames import frame_size
 
     data = path.read_bytes()
     start = 0
@@ -265,14 +265,14 @@ def toc_landing(path: Path, times: list[float]) -> dict[float, float]:
         return dict.fromkeys(times, 0.0)  # "Info": constant bitrate, seeks by proportion
     frames, size = struct.unpack_from(">II", tag, 8)
     toc = tag[16:116]
-    first = start + _frame_size(header)
+    first = start + frame_size(header)
     starts, position = [], first
     while position + 4 <= len(data):
         word = struct.unpack_from(">I", data, position)[0]
         if word >> 21 != 0x7FF:
             break
         starts.append(position)
-        position += _frame_size(word)
+        position += frame_size(word)
     duration = frames * spf / rate
     errors = {}
     for at in times:

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guidecast.output.mp3 import SILENT_BLOCK_FRAMES, Mp3Stream, _frame_size, silent_frame
+from guidecast.output.mp3 import SILENT_BLOCK_FRAMES, Mp3Stream
+from guidecast.output.mp3frames import frame_size, silent_frame
 from tests.listening import decode_mp3
 
 RATE = 22050
@@ -122,7 +123,7 @@ def frames_of(path: Path) -> list[bytes]:
     while position + 4 <= len(data):
         header = int.from_bytes(data[position : position + 4], "big")
         assert header >> 21 == 0x7FF, position
-        size = _frame_size(header)
+        size = frame_size(header)
         found.append(data[position : position + size])
         position += size
     return found[1:]

@@ -18,7 +18,8 @@ from typing import BinaryIO, Protocol
 
 from guidecast.core.errors import AudioError, UsageError
 from guidecast.output.captions import timestamp
-from guidecast.output.mp3 import Mp3Stream, bitrates_for
+from guidecast.output.mp3 import Mp3Stream
+from guidecast.output.mp3frames import bitrates_for
 from guidecast.speech.engine import SAMPLE_WIDTH
 from guidecast.timeline.chapters import Chapter
 

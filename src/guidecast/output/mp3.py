@@ -11,99 +11,21 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import struct
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 from guidecast.core.errors import AudioError
-
-ENCODER_DELAY = 576  # samples LAME puts before the audio (measured: exact at 22.05 and 44.1 kHz)
-DECODER_DELAY = 529  # samples a decoder's filter bank lags: the padding must cover them
-_MPEG1_RATES = (44100, 48000, 32000)
-_MPEG2_RATES = (22050, 24000, 16000)
-_MPEG25_RATES = (11025, 12000, 8000)
-_MPEG1_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_MPEG2_KBPS = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
-SAMPLE_RATES = _MPEG1_RATES + _MPEG2_RATES + _MPEG25_RATES
-_BIG_ENDIAN_U32 = struct.Struct(">I")
-
-
-def bitrates_for(sample_rate: int) -> tuple[int, ...]:
-    return (_MPEG1_KBPS if sample_rate in _MPEG1_RATES else _MPEG2_KBPS)[1:]
-
-
-def samples_per_frame(sample_rate: int) -> int:
-    return 1152 if sample_rate in _MPEG1_RATES else 576
-
-
-def _frame_size(header: int) -> int:
-    version = (header >> 19) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
-    rates = {3: _MPEG1_RATES, 2: _MPEG2_RATES, 0: _MPEG25_RATES}[version]
-    kbps = (_MPEG1_KBPS if version == 3 else _MPEG2_KBPS)[(header >> 12) & 15]
-    rate = rates[(header >> 10) & 3]
-    return (144 if version == 3 else 72) * kbps * 1000 // rate + ((header >> 9) & 1)
-
-
-def _header(sample_rate: int, kbps: int) -> int:
-    if sample_rate in _MPEG1_RATES:
-        version, rates, table = 3, _MPEG1_RATES, _MPEG1_KBPS
-    elif sample_rate in _MPEG2_RATES:
-        version, rates, table = 2, _MPEG2_RATES, _MPEG2_KBPS
-    else:
-        version, rates, table = 0, _MPEG25_RATES, _MPEG2_KBPS
-    # sync, version, layer III, no CRC, bitrate, rate, no padding, mono (mode 3), original
-    return (
-        (0x7FF << 21)
-        | (version << 19)
-        | (1 << 17)
-        | (1 << 16)
-        | (table.index(kbps) << 12)
-        | (rates.index(sample_rate) << 10)
-        | (3 << 6)
-        | (1 << 2)
-    )
-
-
-def info_frame(
-    sample_rate: int,
-    kbps: int,
-    frames: int,
-    size: int,
-    delay: int,
-    padding: int,
-    toc: bytes | None = None,
-    min_kbps: int | None = None,
-) -> bytes:
-    """A LAME-style tag frame: frame count, byte count, seek table, delay and padding.
-
-    With no `toc`, a constant-bitrate "Info" frame, whose seek table is a straight line; with
-    one, a "Xing" frame (the stream's bitrate varies) holding it. The frame takes the smallest
-    bitrate from `kbps` up that holds the tag (below 64 kbps at 22.05 kHz it would not fit).
-    """
-    tag = (
-        (b"Xing" if toc is not None else b"Info")
-        + struct.pack(">III", 0x0F, frames, size)
-        + (toc if toc is not None else bytes(min(255, i * 256 // 100) for i in range(100)))
-        + struct.pack(">I", 0)
-    )
-    lame = (
-        b"LAME3.100"
-        + bytes(11)  # revision, lowpass, peak, gains, flags: unknown or unused here
-        + bytes([min(255, min_kbps or kbps)])  # CBR: the bitrate; VBR: the smallest one used
-        + bytes([delay >> 4, ((delay & 0xF) << 4) | (padding >> 8), padding & 0xFF])
-        + bytes(12)
-    )
-    body = tag + lame
-    side_info = 17 if sample_rate in _MPEG1_RATES else 9  # mono
-    fitting = [k for k in bitrates_for(sample_rate) if k >= kbps]
-    for rate_kbps in fitting:
-        header = _header(sample_rate, rate_kbps)
-        if _frame_size(header) >= 4 + side_info + len(body):
-            break
-    frame = bytearray(_frame_size(header))
-    struct.pack_into(">I", frame, 0, header)
-    frame[4 + side_info : 4 + side_info + len(body)] = body
-    return bytes(frame)
+from guidecast.output.mp3frames import (
+    BIG_ENDIAN_U32,
+    DECODER_DELAY,
+    ENCODER_DELAY,
+    SAMPLE_RATES,
+    bitrates_for,
+    frame_size,
+    info_frame,
+    samples_per_frame,
+    silent_frame,
+)
 
 
 def xing_toc(marks: Sequence[tuple[int, int]], frames: int, start: int, size: int) -> bytes:
@@ -119,16 +41,6 @@ def xing_toc(marks: Sequence[tuple[int, int]], frames: int, start: int, size: in
         entry = min(255, int(256 * (start + at) / size))
         toc.append(max(entry, toc[-1] if toc else 0))
     return bytes(toc)
-
-
-def silent_frame(sample_rate: int, kbps: int) -> bytes:
-    """An MP3 frame that decodes to silence without any other frame's data.
-
-    Its side information is all zero: no bits of audio data (part2_3_length 0, so no
-    coefficients) and main_data_begin 0, so it borrows nothing from the frames before it.
-    """
-    header = _header(sample_rate, kbps)
-    return _BIG_ENDIAN_U32.pack(header) + bytes(_frame_size(header) - 4)
 
 
 SPLICE_MIN_SECONDS = 2.0  # silences at least this long are written as ready-made silent frames
@@ -322,7 +234,7 @@ class Mp3Stream:
             data = self._partial + data
             self._partial = b""
         sizes = self._sizes
-        unpack = _BIG_ENDIAN_U32.unpack_from
+        unpack = BIG_ENDIAN_U32.unpack_from
         end = len(data)
         i = self._skip
         frames = 0
@@ -332,7 +244,7 @@ class Mp3Stream:
             if size is None:
                 if header >> 21 != 0x7FF:
                     raise AudioError("the MP3 encoder produced a stream this writer cannot follow")
-                size = sizes[header] = _frame_size(header)
+                size = sizes[header] = frame_size(header)
             frames += 1
             i += size
         if i < end:  # a frame header split across writes

@@ -11,7 +11,7 @@ from guidecast.audio.leveling import MAX_LUFS, MIN_LUFS, Loudness
 from guidecast.core import defaults
 from guidecast.core.errors import UsageError
 from guidecast.output.encoders import FFMPEG_FORMATS, FORMATS, ffmpeg_exe
-from guidecast.output.mp3 import SAMPLE_RATES, bitrates_for
+from guidecast.output.mp3frames import SAMPLE_RATES, bitrates_for
 from guidecast.timeline.chapters import GROUPED
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
