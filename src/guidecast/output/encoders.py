@@ -233,7 +233,8 @@ class _FileEncoder:
     """An encoder that writes a file object, with the file opened and closed for it."""
 
     def __init__(self, path: Path, make: Callable[[BinaryIO], Encoder]) -> None:
-        self._file = open(path, "wb")  # noqa: SIM115 - closed in close() or abort()
+        # Read as well: an MP3 with small silence is laid out again in place when it closes.
+        self._file = open(path, "w+b")  # noqa: SIM115 - closed in close() or abort()
         try:
             self._inner = make(self._file)
         except BaseException:

@@ -9,9 +9,8 @@ and filled in once the stream is done, so encoding stays a single pass.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from guidecast.core.errors import AudioError
@@ -26,22 +25,7 @@ from guidecast.output.mp3frames import (
     samples_per_frame,
     silent_frame,
 )
-
-
-def xing_toc(marks: Sequence[tuple[int, int]], frames: int, start: int, size: int) -> bytes:
-    """The Xing seek table: for each percent of the frames, where it starts, in 256ths of
-    `size`; `marks` are (frames, bytes) pairs along the stream, bytes counted from `start`."""
-    points = [frame for frame, _ in marks]
-    toc = bytearray()
-    for percent in range(100):
-        frame = percent * frames / 100
-        i = max(0, min(bisect.bisect_right(points, frame) - 1, len(marks) - 2))
-        (f0, b0), (f1, b1) = marks[i], marks[i + 1] if len(marks) > 1 else marks[i]
-        at = b0 + (b1 - b0) * (frame - f0) / (f1 - f0) if f1 > f0 else b0
-        entry = min(255, int(256 * (start + at) / size))
-        toc.append(max(entry, toc[-1] if toc else 0))
-    return bytes(toc)
-
+from guidecast.output.xing import lay_out
 
 SPLICE_MIN_SECONDS = 2.0  # silences at least this long are written as ready-made silent frames
 SPLICE_MARGIN_FRAMES = 2  # frames of silence encoded on each side of a sound, at least
@@ -109,6 +93,7 @@ class Mp3Stream:
         # them, spaced further apart as the stream grows, so memory stays flat.
         self._marks: list[tuple[int, int]] = [(0, 0)]
         self._mark_every = 64
+        self._runs: list[tuple[int, int, int]] = []  # (frame, byte, count) of silent runs
         self._pending = 0  # samples of digital silence taken in but not yet written
         self._min_splice = max(
             round(SPLICE_MIN_SECONDS * sample_rate),
@@ -167,6 +152,8 @@ class Mp3Stream:
         # In blocks of a fixed size: a 24-hour silence is 3.4 million frames, and one bytes
         # object of them all took 684 MB.
         self._mark(force=True)  # the bitrate changes here: the seek table needs both ends
+        if self.vbr:
+            self._runs.append((self.frames, self.bytes, count))
         block = self._silent_frame * SILENT_BLOCK_FRAMES
         while count > 0:
             n = min(count, SILENT_BLOCK_FRAMES)
@@ -262,11 +249,22 @@ class Mp3Stream:
         padding = self.frames * samples_per_frame(self.sample_rate) - self.samples - ENCODER_DELAY
         if not 0 <= padding < 4096:
             raise AudioError(f"unexpected MP3 padding of {padding} samples")
-        size = self.bytes + self._info_size
-        toc = None
-        if self.vbr:
+        size, toc = self.bytes + self._info_size, None
+        if self.vbr and self._runs:
             self._marks.append((self.frames, self.bytes))
-            toc = xing_toc(self._marks, self.frames, self._info_size, size)
+            size, toc = lay_out(
+                self.out,
+                self._start + self._info_size,
+                self._info_size,
+                self.frames,
+                self.bytes,
+                self._runs,
+                self._marks,
+                self.sample_rate,
+                self.kbps,
+                self.silence_kbps or self.kbps,
+            )
+            self.bytes = size - self._info_size
         frame = info_frame(
             self.sample_rate,
             self.kbps,
@@ -275,12 +273,11 @@ class Mp3Stream:
             ENCODER_DELAY,
             padding,
             toc=toc,
-            min_kbps=self.silence_kbps if self.vbr else None,
+            min_kbps=self.silence_kbps if toc is not None else None,
         )
-        end = self.out.tell()
         self.out.seek(self._start)
         self.out.write(frame)
-        self.out.seek(end)
+        self.out.seek(self._start + size)
 
 
 def _encoder(sample_rate: int, kbps: int, quality: int) -> Any:

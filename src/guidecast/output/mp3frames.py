@@ -7,6 +7,7 @@ table layout (xing.py) both read.
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 ENCODER_DELAY = 576  # samples LAME puts before the audio (measured: exact at 22.05 and 44.1 kHz)
 DECODER_DELAY = 529  # samples a decoder's filter bank lags: the padding must cover them
@@ -97,11 +98,36 @@ def info_frame(
     return bytes(frame)
 
 
-def silent_frame(sample_rate: int, kbps: int) -> bytes:
+def silent_frame(sample_rate: int, kbps: int, padded: bool = False) -> bytes:
     """An MP3 frame that decodes to silence without any other frame's data.
 
     Its side information is all zero: no bits of audio data (part2_3_length 0, so no
     coefficients) and main_data_begin 0, so it borrows nothing from the frames before it.
+    At any bitrate, and with the padding byte or without, it is the same silence: only its
+    size differs, which is what the seek-table layout (xing.py) uses.
     """
-    header = _header(sample_rate, kbps)
+    header = _header(sample_rate, kbps) | (padded << 9)
     return BIG_ENDIAN_U32.pack(header) + bytes(frame_size(header) - 4)
+
+
+def silent_frames_by_size(sample_rate: int) -> dict[int, bytes]:
+    """Every silent frame the sample rate allows, by its size in bytes."""
+    return {
+        len(frame): frame
+        for kbps in bitrates_for(sample_rate)
+        for frame in (silent_frame(sample_rate, kbps), silent_frame(sample_rate, kbps, True))
+    }
+
+
+def bitrate_mode(path: Path) -> str:
+    """What an MP3 written here holds: "vbr-silence" (a "Xing" tag frame: small silence laid
+    out for its seek table) or "cbr" (an "Info" one). The writer decides as it closes."""
+    with open(path, "rb") as file:
+        head = file.read(10)
+        if head[:3] == b"ID3":  # the tag's size: four 7-bit bytes
+            file.seek(10 + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9]))
+        else:
+            file.seek(0)
+        frame = file.read(4 + 17 + 4)
+    side_info = 17 if (BIG_ENDIAN_U32.unpack_from(frame)[0] >> 19) & 3 == 3 else 9  # mono
+    return "vbr-silence" if frame[4 + side_info : 8 + side_info] == b"Xing" else "cbr"
