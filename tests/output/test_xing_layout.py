@@ -103,7 +103,7 @@ def test_the_tag_counts_every_byte_and_every_entry_lands_on_its_time(quiet) -> N
     flags, frames, size = struct.unpack(">III", tag[4:16])
     assert flags & 7 == 7 and frames == stream.frames and size == len(data)
     errors = table_landings(path, RATE)
-    assert max(map(abs, errors)) <= 0.3, errors  # at most SLACK_S, and a frame's rounding
+    assert max(map(abs, errors)) <= 0.15, errors  # at most SLACK_S, and a frame's rounding
 
 
 @pytest.mark.parametrize(("rate", "kbps"), [(44100, 128), (24000, 64), (16000, 48)])
@@ -123,7 +123,7 @@ def test_other_rates_and_bitrates_get_an_exact_table_too(tmp_path: Path, rate, k
                 stream.write(raw[2 * c : 2 * min(b, c + rate)])
         stream.close()
     assert bitrate_mode(path) == "vbr-silence"
-    assert max(map(abs, table_landings(path, rate))) <= 0.3
+    assert max(map(abs, table_landings(path, rate))) <= 0.15
     assert len(decode_mp3(path, rate).samples) == len(pcm)
 
 
@@ -161,5 +161,5 @@ def test_seeks_land_exactly_by_table_and_by_reading_frames(quiet) -> None:
             reference = whole[at - 4000 : at + RATE + 4000]
             errors = [np.abs(reference[d : d + RATE] - heard).mean() for d in range(8001)]
             shift = int(np.argmin(errors)) - 4000
-            limit = 300 if fast else 2  # by the table: within half a frame (576 samples)
+            limit = 0.15 * RATE if fast else 2  # by the table: within SLACK_S and a frame
             assert abs(shift) <= limit and min(errors) < 30, (seconds, fast, shift, min(errors))

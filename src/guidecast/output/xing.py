@@ -36,7 +36,7 @@ from guidecast.output.mp3frames import (
 )
 
 ENTRIES = 100  # a Xing table always has 100 entries, one per percent
-SLACK_S = 0.25  # an entry may land this far from its time without padding
+SLACK_S = 0.1  # an entry may land this far from its time without padding
 SPARE_FRAMES = 40  # silent frames of a stretch kept for the padding's odd bytes
 SIZES_TRIED = 48  # sizes tried per number of end steps
 COPY_BLOCK = 1 << 20
@@ -74,7 +74,7 @@ class Stream:
     natural: int  # bytes of the frames after it, unpadded
     entries: tuple[Entry, ...]  # entries 1-99 (entry 0 is the first frame)
     rooms: tuple[int, ...]  # bytes of padding each percent can take (100 of them)
-    room_at: tuple[int, ...]  # the frame where each percent's padding starts
+    room_at: tuple[tuple[tuple[int, int], ...], ...]  # each percent's (frame, bytes) places
 
 
 def entry_frames(frames: int) -> list[int]:
@@ -89,25 +89,36 @@ def slack_frames(sample_rate: int, samples_per_frame: int) -> int:
 
 def rooms(
     frames: int, runs: Sequence[tuple[int, int]], slack: int, most: int
-) -> tuple[list[int], list[int]]:
-    """For each percent: the padding it can take, and where (the longest run of silent frames
-    after its own entry's landing frames and before the next entry's frame)."""
+) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
+    """For each percent: the padding it can take, and where: (first frame, bytes) in each
+    run of silent frames after its own entry's landing frames and before the next entry."""
     marks = [0, *entry_frames(frames), frames]
+    firsts = [f for f, _ in runs]
     capacity, where = [], []
     for i in range(ENTRIES):
         start = marks[i] + (slack + 1 if i else 1)
         end = marks[i + 1]
-        best, at = 0, start
-        first = max(0, bisect.bisect_right([f for f, _ in runs], start) - 1)
-        for frame, count in runs[first:]:
+        places = []
+        for frame, count in runs[max(0, bisect.bisect_right(firsts, start) - 1) :]:
             if frame >= end:
                 break
             low, high = max(frame, start), min(frame + count, end)
-            if high - low > best:
-                best, at = high - low, low
-        capacity.append(max(0, best - SPARE_FRAMES) * most)
-        where.append(at)
+            if high - low > SPARE_FRAMES:
+                places.append((low, (high - low - SPARE_FRAMES) * most))
+        capacity.append(sum(room for _, room in places))
+        where.append(tuple(places))
     return capacity, where
+
+
+def _spread(amount: int, places: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`amount` bytes of padding over `places` (frame, bytes it can take), the first first."""
+    pads = []
+    for frame, room in places:
+        if amount <= 0:
+            break
+        pads.append((frame, min(room, amount)))
+        amount -= min(room, amount)
+    return pads
 
 
 def _grid(step: int, size: int) -> int:
@@ -140,7 +151,7 @@ def _walk(size: int, stream: Stream, extra_at: int = -1, extra: int = 0) -> _Wal
             pad = byte - at
             if pad > stream.rooms[i - 1]:
                 return None
-            pads.append((stream.room_at[i - 1], pad))
+            pads += _spread(pad, stream.room_at[i - 1])
             added += pad
         toc.append(step)
     return _Walk(toc, pads, size - stream.tag_bytes - stream.natural - added)
@@ -168,7 +179,7 @@ def plan(stream: Stream) -> Layout | None:
             if short:  # whole grid steps to spare: the percent with most room takes them
                 walk = _walk(size, stream, widest, short)
             if walk and walk.toc[-1] == 256 - last_steps and 0 <= walk.tail <= tail_room:
-                pads = walk.pads + ([(stream.room_at[-1], walk.tail)] if walk.tail else [])
+                pads = walk.pads + _spread(walk.tail, stream.room_at[-1])
                 return Layout(size, bytes(walk.toc), tuple(pads))
     return None
 
