@@ -23,6 +23,7 @@ writes constant bitrate instead, which every player seeks by proportion, exactly
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -37,7 +38,7 @@ from guidecast.output.mp3frames import (
 
 ENTRIES = 100  # a Xing table always has 100 entries, one per percent
 SLACK_S = 0.1  # an entry may land this far from its time without padding
-SPARE_FRAMES = 40  # silent frames of a stretch kept for the padding's odd bytes
+SPARE_FRAMES = 4  # silent frames of a stretch kept for a padding's last two frames
 SIZES_TRIED = 48  # sizes tried per number of end steps
 COPY_BLOCK = 1 << 20
 
@@ -75,6 +76,7 @@ class Stream:
     entries: tuple[Entry, ...]  # entries 1-99 (entry 0 is the first frame)
     rooms: tuple[int, ...]  # bytes of padding each percent can take (100 of them)
     room_at: tuple[tuple[tuple[int, int], ...], ...]  # each percent's (frame, bytes) places
+    growth: tuple[int, ...]  # bytes a silent frame can grow by, the most last
 
 
 def entry_frames(frames: int) -> list[int]:
@@ -110,20 +112,56 @@ def rooms(
     return capacity, where
 
 
-def _spread(amount: int, places: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """`amount` bytes of padding over `places` (frame, bytes it can take), the first first."""
+def _spread(
+    amount: int, places: Sequence[tuple[int, int]], growth: tuple[int, ...]
+) -> list[tuple[int, int]] | None:
+    """`amount` bytes of padding over `places` (frame, bytes it can take), the first first:
+    whole largest frames, and the odd bytes (one or two frames) in the last place; None if
+    they do not fit."""
+    most, pairs = growth[-1], _pairs(growth)
+    odd = amount % most if amount % most in pairs else amount % most + most
     pads = []
     for frame, room in places:
         if amount <= 0:
             break
-        pads.append((frame, min(room, amount)))
-        amount -= min(room, amount)
-    return pads
+        take = amount if amount <= room else min(room, amount - odd) // most * most
+        if take > 0:
+            pads.append((frame, take))
+            amount -= take
+    return pads if amount <= 0 else None
 
 
 def _grid(step: int, size: int) -> int:
     """FFmpeg's byte for a table value: av_rescale(step, size, 256), rounded to nearest."""
     return (step * size + 128) // 256
+
+
+@functools.cache
+def _pairs(growth: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+    """Padding that one or two silent frames make: bytes -> the frames' growths."""
+    found: dict[int, tuple[int, ...]] = {0: ()}
+    for a in growth:
+        found.setdefault(a, (a,))
+        for b in growth:
+            found.setdefault(a + b, (a, b))
+    return found
+
+
+def _cheap(low: int, high: int, growth: tuple[int, ...]) -> int | None:
+    """The largest padding in [low, high] that whole largest frames and at most two others
+    make: any exact amount could take dozens of frames one byte longer each."""
+    most, pairs = growth[-1], _pairs(growth)
+    for amount in range(high, max(low, 0) - 1, -1):
+        if amount % most in pairs or (amount >= most and amount % most + most in pairs):
+            return amount
+    return None
+
+
+def padded_growths(amount: int, growth: tuple[int, ...]) -> list[int]:
+    """How much each padded frame grows for `amount` bytes (a `_cheap` amount)."""
+    most, pairs = growth[-1], _pairs(growth)
+    rest = amount % most if amount % most in pairs else amount % most + most
+    return [most] * ((amount - rest) // most) + list(pairs[rest])
 
 
 @dataclass(frozen=True)
@@ -148,13 +186,21 @@ def _walk(size: int, stream: Stream, extra_at: int = -1, extra: int = 0) -> _Wal
             return None
         byte = _grid(step, size)
         if byte >= high or (i - 1 == extra_at and byte > at):
-            pad = byte - at
-            if pad > stream.rooms[i - 1]:
+            # frame at - low .. high lands within the slack: any padding that brings the
+            # grid byte inside it will do, and the cheapest takes the fewest frames
+            pad = _cheap(byte - high + 1, byte - low, stream.growth)
+            spread = None if pad is None else _spread(pad, stream.room_at[i - 1], stream.growth)
+            if pad is None or spread is None:
                 return None
-            pads += _spread(pad, stream.room_at[i - 1])
+            pads += spread
             added += pad
         toc.append(step)
     return _Walk(toc, pads, size - stream.tag_bytes - stream.natural - added)
+
+
+def _fits(size: int, stream: Stream, last_steps: int) -> bool:
+    walk = _walk(size, stream)
+    return walk is not None and walk.toc[-1] <= 256 - last_steps
 
 
 def plan(stream: Stream) -> Layout | None:
@@ -169,18 +215,28 @@ def plan(stream: Stream) -> Layout | None:
         high = 256 * (after_last + tail_room) // last_steps
         if high < low:
             continue
-        spread = max(1, (high - low) // SIZES_TRIED)
-        sizes = [*range(low, min(high, low + 16) + 1), *range(low + 17, high + 1, spread)]
-        for size in sizes[: SIZES_TRIED + 17]:
+        # The smallest size whose table needs no more steps than the last percent leaves:
+        # larger sizes would need whole steps of padding more (about 1/256 of the file each).
+        stride = max(1, (high - low) // 64)
+        start = next(
+            (z for z in range(low, high + 1, stride) if _fits(z, stream, last_steps)), None
+        )
+        if start is None:
+            continue
+        while start > low and _fits(start - 1 - (start - low) // 2, stream, last_steps):
+            start -= 1 + (start - low) // 2
+        for size in range(start, min(high, start + SIZES_TRIED) + 1):
             walk = _walk(size, stream)
             if walk is None or walk.toc[-1] > 256 - last_steps:
                 continue
             short = 256 - last_steps - walk.toc[-1]
             if short:  # whole grid steps to spare: the percent with most room takes them
                 walk = _walk(size, stream, widest, short)
-            if walk and walk.toc[-1] == 256 - last_steps and 0 <= walk.tail <= tail_room:
-                pads = walk.pads + _spread(walk.tail, stream.room_at[-1])
-                return Layout(size, bytes(walk.toc), tuple(pads))
+            if walk is None or walk.toc[-1] != 256 - last_steps or walk.tail < 0:
+                continue
+            tail = _spread(walk.tail, stream.room_at[-1], stream.growth)
+            if tail is not None and _cheap(walk.tail, walk.tail, stream.growth) == walk.tail:
+                return Layout(size, bytes(walk.toc), tuple(walk.pads + tail))
     return None
 
 
@@ -206,11 +262,11 @@ def lay_out(
     the stream, from which frames are found by reading their headers."""
     small = silent_frame(sample_rate, silence_kbps)
     by_size = silent_frames_by_size(sample_rate)
-    sizes = sorted(size for size in by_size if size >= len(small))
+    growth = tuple(sorted(size - len(small) for size in by_size if size > len(small)))
     slack = slack_frames(sample_rate, samples_per_frame(sample_rate))
     wanted = entry_frames(frames)
     found = _offsets(out, base, marks, frames, natural, wanted, slack)
-    capacity, where = rooms(frames, [(f, n) for f, _, n in runs], slack, sizes[-1] - len(small))
+    capacity, where = rooms(frames, [(f, n) for f, _, n in runs], slack, growth[-1])
 
     def byte(k: int) -> int:
         return found[max(0, min(frames, k))]
@@ -221,6 +277,7 @@ def lay_out(
         tuple(Entry(byte(k - slack), byte(k), byte(k + slack + 1)) for k in wanted),
         tuple(capacity),
         tuple(where),
+        tuple(growth),
     )
     layout = plan(stream)
     big = silent_frame(sample_rate, kbps)
@@ -241,9 +298,11 @@ def lay_out(
         at = frame
         for first, extra in inside(frame, count):
             yield from _plain(small, first - at)
-            padded = padded_sizes(extra, sizes)
-            yield b"".join(by_size[size] for size in padded)
-            at = first + len(padded)
+            grown = padded_growths(extra, growth)
+            largest = grown.count(growth[-1])
+            yield from _plain(by_size[len(small) + growth[-1]], largest)
+            yield b"".join(by_size[len(small) + g] for g in grown[largest:])
+            at = first + len(grown)
         yield from _plain(small, frame + count - at)
 
     def length(frame: int, count: int) -> int:
@@ -290,19 +349,6 @@ def _offsets(
             frame += 1
         found[k] = byte
     found[frames] = natural
-    return found
-
-
-def padded_sizes(extra: int, sizes: Sequence[int]) -> list[int]:
-    """Frame sizes (from `sizes`, the smallest first) adding `extra` bytes to as many
-    smallest frames: the largest first."""
-    base = sizes[0]
-    steps = sorted({s - base for s in sizes}, reverse=True)
-    found = []
-    while extra > 0:
-        step = next(s for s in steps if 0 < s <= extra)
-        found.append(base + step)
-        extra -= step
     return found
 
 
