@@ -151,15 +151,17 @@ def test_vbr_silence_decodes_exactly_as_the_cbr_stream(encoded, vbr) -> None:
     assert stream.frames == results[True][0].frames
 
 
-def test_with_no_room_for_an_exact_seek_table_it_is_the_cbr_file(encoded, vbr, tmp_path) -> None:
-    """Six minutes of dense bursts: 15 of its hundredths (3.6 s each) hold no silence long
-    enough to stretch, so no exact Xing table fits; the file is then the CBR one, byte for
-    byte (an "Info" tag: every player seeks it by proportion, exactly)."""
-    pcm, bursts, _ = encoded
-    cbr = tmp_path / "cbr.mp3"
+def test_with_no_room_for_an_exact_seek_table_it_is_the_cbr_file(tmp_path: Path) -> None:
+    """Six minutes of sound with a pause of 5 s now and then, 0.3-0.9 s otherwise: most of
+    its hundredths (3.6 s each) hold no silence long enough to stretch, so no exact Xing
+    table fits; the file is then the CBR one, byte for byte (an "Info" tag: every player
+    seeks it by proportion, exactly)."""
+    pcm, bursts = bursts_and_gaps(6 * 60, gaps=(0.3, 0.6, 0.9, 0.3, 0.6, 0.9, 5.0))
+    small, cbr = tmp_path / "small.mp3", tmp_path / "cbr.mp3"
+    assert encode(small, pcm, bursts, True, silence_kbps=8).spliced > 3000
     encode(cbr, pcm, bursts, splice=True)
-    assert vbr[0].read_bytes() == cbr.read_bytes()
-    assert bitrate_mode(vbr[0]) == "cbr"
+    assert small.read_bytes() == cbr.read_bytes()
+    assert bitrate_mode(small) == "cbr"
 
 
 def test_long_silences_are_written_in_bounded_pieces(tmp_path: Path) -> None:

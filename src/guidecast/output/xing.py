@@ -147,13 +147,18 @@ def _pairs(growth: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
     return found
 
 
-def _cheap(low: int, high: int, growth: tuple[int, ...]) -> int | None:
-    """The largest padding in [low, high] that whole largest frames and at most two others
-    make: any exact amount could take dozens of frames one byte longer each."""
+def _cheap(low: int, high: int, growth: tuple[int, ...], best: int | None = None) -> int | None:
+    """The padding in [low, high] nearest `best` (default: `high`) that whole largest frames
+    and at most two others make: an exact amount could take dozens of frames one byte longer
+    each."""
     most, pairs = growth[-1], _pairs(growth)
-    for amount in range(high, max(low, 0) - 1, -1):
-        if amount % most in pairs or (amount >= most and amount % most + most in pairs):
-            return amount
+    best = high if best is None else best
+    for distance in range(max(best - low, high - best) + 1):
+        for amount in (best - distance, best + distance):
+            if low <= amount <= high and amount >= 0:
+                rest = amount % most
+                if rest in pairs or (amount >= most and rest + most in pairs):
+                    return amount
     return None
 
 
@@ -188,7 +193,7 @@ def _walk(size: int, stream: Stream, extra_at: int = -1, extra: int = 0) -> _Wal
         if byte >= high or (i - 1 == extra_at and byte > at):
             # frame at - low .. high lands within the slack: any padding that brings the
             # grid byte inside it will do, and the cheapest takes the fewest frames
-            pad = _cheap(byte - high + 1, byte - low, stream.growth)
+            pad = _cheap(byte - high + 1, byte - low, stream.growth, byte - at)
             spread = None if pad is None else _spread(pad, stream.room_at[i - 1], stream.growth)
             if pad is None or spread is None:
                 return None
