@@ -78,12 +78,16 @@ def seek_error(heard: list[float], at: float, cue_starts: list[float]) -> float 
     return round(best[1], 3)
 
 
-def ffmpeg_window(exe: str, path: Path, at: float, rate: int) -> np.ndarray:
+def ffmpeg_window(exe: str, path: Path, at: float, rate: int, fast: bool = False) -> np.ndarray:
+    """`fast`: with FFmpeg's fast seek, as Chromium opens every file (media/filters/
+    ffmpeg_glue.cc), so the MP3 demuxer seeks a Xing file by its table; the command line
+    then drops what comes before the time, as Chromium does."""
     out = subprocess.run(
         [
             exe,
             "-v",
             "error",
+            *(["-fflags", "fastseek"] if fast else []),
             "-ss",
             f"{at:.3f}",
             "-i",
@@ -248,7 +252,7 @@ def toc_landing(path: Path, times: list[float]) -> dict[float, float]:
     as Chromium runs it) plays at each time: it takes the table's entry at or before the
     time, syncs to the frame there, and counts frames on from the entry's nominal time.
     The seek error of each time, in seconds, worked out from the file's own frames."""
-    from guidecast.output.mp3 import _frame_size
+    from guidecast.output.mp3frames import frame_size
 
     data = path.read_bytes()
     start = 0
@@ -265,19 +269,20 @@ def toc_landing(path: Path, times: list[float]) -> dict[float, float]:
         return dict.fromkeys(times, 0.0)  # "Info": constant bitrate, seeks by proportion
     frames, size = struct.unpack_from(">II", tag, 8)
     toc = tag[16:116]
-    first = start + _frame_size(header)
+    first = start + frame_size(header)
     starts, position = [], first
     while position + 4 <= len(data):
         word = struct.unpack_from(">I", data, position)[0]
         if word >> 21 != 0x7FF:
             break
         starts.append(position)
-        position += _frame_size(word)
+        position += frame_size(word)
     duration = frames * spf / rate
     errors = {}
     for at in times:
         entry = min(99, int(at / duration * 100))
-        landed = bisect.bisect_right(starts, first + toc[entry] * size // 256) - 1
+        # av_rescale rounds to nearest; the demuxer then takes the frame at or before the byte
+        landed = bisect.bisect_right(starts, first + (toc[entry] * size + 128) // 256) - 1
         errors[at] = round(landed * spf / rate - entry * duration / 100, 3)
     return errors
 
@@ -317,6 +322,13 @@ def main() -> int:
     for name, exe in exes:
         results[name] = {
             t: seek_error(onsets(ffmpeg_window(exe, options.mp3, t, rate), rate), t, starts)
+            for t in times
+        }
+    for name, exe in exes[:1]:
+        results[name.replace("ffmpeg", "ffmpeg fastseek")] = {
+            t: seek_error(
+                onsets(ffmpeg_window(exe, options.mp3, t, rate, fast=True), rate), t, starts
+            )
             for t in times
         }
     results["miniaudio"] = {

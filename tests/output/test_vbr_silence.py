@@ -1,4 +1,5 @@
-"""`--vbr-silence`: a mostly quiet session stored small, heard exactly as the CBR build.
+"""Small silence (the default; `--cbr` opts out): a mostly quiet session stored small, heard
+exactly as the CBR build.
 
 Real speech, real MP3 encoding, decoded by miniaudio (dr_mp3) and ffmpeg as players do."""
 
@@ -44,9 +45,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, di
     routine = folder / "sleep.yaml"
     routine.write_text(SLEEP)
     found = {}
-    for mode in ("cbr", "vbr-silence"):
+    for mode, options in (("cbr", ["--cbr"]), ("vbr-silence", []), ("asked", ["--vbr-silence"])):
         out = folder / mode
-        result = run_guidecast("build", str(routine), "-o", str(out), "--split", f"--{mode}")
+        result = run_guidecast("build", str(routine), "-o", str(out), "--split", *options)
         assert result.returncode == 0, result.stderr
         found[mode] = (out, json.loads((out / f"{SLUG}.json").read_text()))
     return found
@@ -56,6 +57,8 @@ def test_the_manifest_says_which_was_written(builds) -> None:
     assert builds["cbr"][1]["bitrate_mode"] == "cbr"
     assert builds["vbr-silence"][1]["bitrate_mode"] == "vbr-silence"
     assert builds["vbr-silence"][1]["bitrate_kbps"] == 64  # the speech's bitrate
+    default, asked = (builds[m][0] / f"{SLUG}.mp3" for m in ("vbr-silence", "asked"))
+    assert default.read_bytes() == asked.read_bytes()  # --vbr-silence: the default, asked for
 
 
 def test_a_quiet_session_is_a_fraction_of_its_cbr_size(builds) -> None:

@@ -124,13 +124,15 @@ def build(
     ] = False,
     chapter_rule: ChaptersOption = "grouped",
     vbr_silence: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--vbr-silence/--cbr",
-            help="MP3: store long silences at the lowest bitrate (a mostly quiet session is "
-            "5-6 times smaller; browsers then seek it up to minutes off). Default: --cbr.",
+            help="MP3: store long silences in small frames (the default: a mostly quiet "
+            "session is 5-6 times smaller, and seeks exactly, in browsers too), or --cbr: "
+            "every frame at --bitrate.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     language: LanguageOption = None,
 ) -> None:
     """Build a routine into OUT/<slug>.mp3 and OUT/<slug>.json (the manifest).

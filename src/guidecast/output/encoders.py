@@ -18,7 +18,8 @@ from typing import BinaryIO, Protocol
 
 from guidecast.core.errors import AudioError, UsageError
 from guidecast.output.captions import timestamp
-from guidecast.output.mp3 import Mp3Stream, bitrates_for
+from guidecast.output.mp3 import Mp3Stream
+from guidecast.output.mp3frames import bitrates_for
 from guidecast.speech.engine import SAMPLE_WIDTH
 from guidecast.timeline.chapters import Chapter
 
@@ -232,7 +233,8 @@ class _FileEncoder:
     """An encoder that writes a file object, with the file opened and closed for it."""
 
     def __init__(self, path: Path, make: Callable[[BinaryIO], Encoder]) -> None:
-        self._file = open(path, "wb")  # noqa: SIM115 - closed in close() or abort()
+        # Read as well: an MP3 with small silence is laid out again in place when it closes.
+        self._file = open(path, "w+b")  # noqa: SIM115 - closed in close() or abort()
         try:
             self._inner = make(self._file)
         except BaseException:

@@ -9,127 +9,23 @@ and filled in once the stream is done, so encoding stays a single pass.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from guidecast.core.errors import AudioError
-
-ENCODER_DELAY = 576  # samples LAME puts before the audio (measured: exact at 22.05 and 44.1 kHz)
-DECODER_DELAY = 529  # samples a decoder's filter bank lags: the padding must cover them
-_MPEG1_RATES = (44100, 48000, 32000)
-_MPEG2_RATES = (22050, 24000, 16000)
-_MPEG25_RATES = (11025, 12000, 8000)
-_MPEG1_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_MPEG2_KBPS = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
-SAMPLE_RATES = _MPEG1_RATES + _MPEG2_RATES + _MPEG25_RATES
-_BIG_ENDIAN_U32 = struct.Struct(">I")
-
-
-def bitrates_for(sample_rate: int) -> tuple[int, ...]:
-    return (_MPEG1_KBPS if sample_rate in _MPEG1_RATES else _MPEG2_KBPS)[1:]
-
-
-def samples_per_frame(sample_rate: int) -> int:
-    return 1152 if sample_rate in _MPEG1_RATES else 576
-
-
-def _frame_size(header: int) -> int:
-    version = (header >> 19) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
-    rates = {3: _MPEG1_RATES, 2: _MPEG2_RATES, 0: _MPEG25_RATES}[version]
-    kbps = (_MPEG1_KBPS if version == 3 else _MPEG2_KBPS)[(header >> 12) & 15]
-    rate = rates[(header >> 10) & 3]
-    return (144 if version == 3 else 72) * kbps * 1000 // rate + ((header >> 9) & 1)
-
-
-def _header(sample_rate: int, kbps: int) -> int:
-    if sample_rate in _MPEG1_RATES:
-        version, rates, table = 3, _MPEG1_RATES, _MPEG1_KBPS
-    elif sample_rate in _MPEG2_RATES:
-        version, rates, table = 2, _MPEG2_RATES, _MPEG2_KBPS
-    else:
-        version, rates, table = 0, _MPEG25_RATES, _MPEG2_KBPS
-    # sync, version, layer III, no CRC, bitrate, rate, no padding, mono (mode 3), original
-    return (
-        (0x7FF << 21)
-        | (version << 19)
-        | (1 << 17)
-        | (1 << 16)
-        | (table.index(kbps) << 12)
-        | (rates.index(sample_rate) << 10)
-        | (3 << 6)
-        | (1 << 2)
-    )
-
-
-def info_frame(
-    sample_rate: int,
-    kbps: int,
-    frames: int,
-    size: int,
-    delay: int,
-    padding: int,
-    toc: bytes | None = None,
-    min_kbps: int | None = None,
-) -> bytes:
-    """A LAME-style tag frame: frame count, byte count, seek table, delay and padding.
-
-    With no `toc`, a constant-bitrate "Info" frame, whose seek table is a straight line; with
-    one, a "Xing" frame (the stream's bitrate varies) holding it. The frame takes the smallest
-    bitrate from `kbps` up that holds the tag (below 64 kbps at 22.05 kHz it would not fit).
-    """
-    tag = (
-        (b"Xing" if toc is not None else b"Info")
-        + struct.pack(">III", 0x0F, frames, size)
-        + (toc if toc is not None else bytes(min(255, i * 256 // 100) for i in range(100)))
-        + struct.pack(">I", 0)
-    )
-    lame = (
-        b"LAME3.100"
-        + bytes(11)  # revision, lowpass, peak, gains, flags: unknown or unused here
-        + bytes([min(255, min_kbps or kbps)])  # CBR: the bitrate; VBR: the smallest one used
-        + bytes([delay >> 4, ((delay & 0xF) << 4) | (padding >> 8), padding & 0xFF])
-        + bytes(12)
-    )
-    body = tag + lame
-    side_info = 17 if sample_rate in _MPEG1_RATES else 9  # mono
-    fitting = [k for k in bitrates_for(sample_rate) if k >= kbps]
-    for rate_kbps in fitting:
-        header = _header(sample_rate, rate_kbps)
-        if _frame_size(header) >= 4 + side_info + len(body):
-            break
-    frame = bytearray(_frame_size(header))
-    struct.pack_into(">I", frame, 0, header)
-    frame[4 + side_info : 4 + side_info + len(body)] = body
-    return bytes(frame)
-
-
-def xing_toc(marks: Sequence[tuple[int, int]], frames: int, start: int, size: int) -> bytes:
-    """The Xing seek table: for each percent of the frames, where it starts, in 256ths of
-    `size`; `marks` are (frames, bytes) pairs along the stream, bytes counted from `start`."""
-    points = [frame for frame, _ in marks]
-    toc = bytearray()
-    for percent in range(100):
-        frame = percent * frames / 100
-        i = max(0, min(bisect.bisect_right(points, frame) - 1, len(marks) - 2))
-        (f0, b0), (f1, b1) = marks[i], marks[i + 1] if len(marks) > 1 else marks[i]
-        at = b0 + (b1 - b0) * (frame - f0) / (f1 - f0) if f1 > f0 else b0
-        entry = min(255, int(256 * (start + at) / size))
-        toc.append(max(entry, toc[-1] if toc else 0))
-    return bytes(toc)
-
-
-def silent_frame(sample_rate: int, kbps: int) -> bytes:
-    """An MP3 frame that decodes to silence without any other frame's data.
-
-    Its side information is all zero: no bits of audio data (part2_3_length 0, so no
-    coefficients) and main_data_begin 0, so it borrows nothing from the frames before it.
-    """
-    header = _header(sample_rate, kbps)
-    return _BIG_ENDIAN_U32.pack(header) + bytes(_frame_size(header) - 4)
-
+from guidecast.output.mp3frames import (
+    BIG_ENDIAN_U32,
+    DECODER_DELAY,
+    ENCODER_DELAY,
+    SAMPLE_RATES,
+    bitrates_for,
+    frame_size,
+    info_frame,
+    samples_per_frame,
+    silent_frame,
+)
+from guidecast.output.xing import lay_out
 
 SPLICE_MIN_SECONDS = 2.0  # silences at least this long are written as ready-made silent frames
 SPLICE_MARGIN_FRAMES = 2  # frames of silence encoded on each side of a sound, at least
@@ -197,6 +93,7 @@ class Mp3Stream:
         # them, spaced further apart as the stream grows, so memory stays flat.
         self._marks: list[tuple[int, int]] = [(0, 0)]
         self._mark_every = 64
+        self._runs: list[tuple[int, int, int]] = []  # (frame, byte, count) of silent runs
         self._pending = 0  # samples of digital silence taken in but not yet written
         self._min_splice = max(
             round(SPLICE_MIN_SECONDS * sample_rate),
@@ -255,6 +152,8 @@ class Mp3Stream:
         # In blocks of a fixed size: a 24-hour silence is 3.4 million frames, and one bytes
         # object of them all took 684 MB.
         self._mark(force=True)  # the bitrate changes here: the seek table needs both ends
+        if self.vbr:
+            self._runs.append((self.frames, self.bytes, count))
         block = self._silent_frame * SILENT_BLOCK_FRAMES
         while count > 0:
             n = min(count, SILENT_BLOCK_FRAMES)
@@ -322,7 +221,7 @@ class Mp3Stream:
             data = self._partial + data
             self._partial = b""
         sizes = self._sizes
-        unpack = _BIG_ENDIAN_U32.unpack_from
+        unpack = BIG_ENDIAN_U32.unpack_from
         end = len(data)
         i = self._skip
         frames = 0
@@ -332,7 +231,7 @@ class Mp3Stream:
             if size is None:
                 if header >> 21 != 0x7FF:
                     raise AudioError("the MP3 encoder produced a stream this writer cannot follow")
-                size = sizes[header] = _frame_size(header)
+                size = sizes[header] = frame_size(header)
             frames += 1
             i += size
         if i < end:  # a frame header split across writes
@@ -350,11 +249,22 @@ class Mp3Stream:
         padding = self.frames * samples_per_frame(self.sample_rate) - self.samples - ENCODER_DELAY
         if not 0 <= padding < 4096:
             raise AudioError(f"unexpected MP3 padding of {padding} samples")
-        size = self.bytes + self._info_size
-        toc = None
-        if self.vbr:
+        size, toc = self.bytes + self._info_size, None
+        if self.vbr and self._runs:
             self._marks.append((self.frames, self.bytes))
-            toc = xing_toc(self._marks, self.frames, self._info_size, size)
+            size, toc = lay_out(
+                self.out,
+                self._start + self._info_size,
+                self._info_size,
+                self.frames,
+                self.bytes,
+                self._runs,
+                self._marks,
+                self.sample_rate,
+                self.kbps,
+                self.silence_kbps or self.kbps,
+            )
+            self.bytes = size - self._info_size
         frame = info_frame(
             self.sample_rate,
             self.kbps,
@@ -363,12 +273,11 @@ class Mp3Stream:
             ENCODER_DELAY,
             padding,
             toc=toc,
-            min_kbps=self.silence_kbps if self.vbr else None,
+            min_kbps=self.silence_kbps if toc is not None else None,
         )
-        end = self.out.tell()
         self.out.seek(self._start)
         self.out.write(frame)
-        self.out.seek(end)
+        self.out.seek(self._start + size)
 
 
 def _encoder(sample_rate: int, kbps: int, quality: int) -> Any:

@@ -11,7 +11,7 @@ from guidecast.audio.leveling import MAX_LUFS, MIN_LUFS, Loudness
 from guidecast.core import defaults
 from guidecast.core.errors import UsageError
 from guidecast.output.encoders import FFMPEG_FORMATS, FORMATS, ffmpeg_exe
-from guidecast.output.mp3 import SAMPLE_RATES, bitrates_for
+from guidecast.output.mp3frames import SAMPLE_RATES, bitrates_for
 from guidecast.timeline.chapters import GROUPED
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -24,9 +24,9 @@ class AudioSettings:
     quality: int = defaults.MP3_QUALITY
     format: str = "mp3"
     loudness: Loudness = field(default_factory=Loudness)
-    # MP3: long silences at the lowest bitrate. Not the default: Chromium seeks such a file
-    # by its Xing table and lands minutes off (docs/bench.md, scripts/seek_check.py).
-    vbr_silence: bool = False
+    # MP3: long silences in small frames, laid out so the Xing seek table is exact (xing.py);
+    # the writer falls back to constant bitrate where that layout does not fit.
+    vbr_silence: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,10 @@ class Extras:
 
 
 def audio_settings(
-    sample_rate: int, bitrate: int, fmt: str, loudness: str, vbr_silence: bool = False
+    sample_rate: int, bitrate: int, fmt: str, loudness: str, vbr_silence: bool | None = None
 ) -> AudioSettings:
-    """Audio settings from option values, checked before any work is done."""
+    """Audio settings from option values, checked before any work is done; `vbr_silence`
+    None: small silence for MP3 (the default), True: asked for (MP3 only), False: --cbr."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -76,4 +77,5 @@ def audio_settings(
                 f"got {loudness!r}"
             )
         level_to = Loudness(target=target)
-    return AudioSettings(sample_rate, bitrate, defaults.MP3_QUALITY, fmt, level_to, vbr_silence)
+    small_silence = fmt == "mp3" and vbr_silence is not False
+    return AudioSettings(sample_rate, bitrate, defaults.MP3_QUALITY, fmt, level_to, small_silence)

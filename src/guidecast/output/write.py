@@ -19,6 +19,7 @@ from guidecast.output.captions import lyrics_text, synced_lyrics
 from guidecast.output.encoders import Encoder, Metadata, open_encoder
 from guidecast.output.files import AtomicOutputs
 from guidecast.output.manifest import background_entry, chapter_entries, manifest
+from guidecast.output.mp3frames import bitrate_mode
 from guidecast.output.settings import AudioSettings, Extras, Progress
 from guidecast.output.sidefiles import SIDE_FILES, Target, Written, cover_for
 from guidecast.output.tags import ALBUM, ARTIST, TrackInfo, write_tags
@@ -70,7 +71,7 @@ def write_session(
             audio_format=audio.format,
             bitrate_kbps=audio.bitrate if audio.format != "wav" else None,
             **(
-                {"bitrate_mode": "vbr-silence" if audio.vbr_silence else "cbr"}
+                {"bitrate_mode": bitrate_mode(outputs.temp_path(targets[0].name))}
                 if audio.format == "mp3"
                 else {}
             ),
