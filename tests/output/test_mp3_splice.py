@@ -180,3 +180,30 @@ def test_long_silences_are_written_in_bounded_pieces(tmp_path: Path) -> None:
     stream.close()
     assert stream.spliced == stream.frames > 130_000
     assert Counting.largest <= SILENT_BLOCK_FRAMES * 209
+
+
+@pytest.mark.parametrize(
+    ("rate", "kbps"),
+    # LAME picks its own output rate for a low bitrate unless told (24 kHz at 32 kbps came out
+    # at 22.05 kHz, 48 kHz at 32 kbps at 22.05 kHz): every rate and bitrate the options accept
+    # must stay at the rate asked, with every sample.
+    [(24000, 32), (24000, 24), (48000, 32), (32000, 32), (44100, 32), (16000, 8), (8000, 8)],
+)
+def test_every_accepted_rate_and_bitrate_decodes_at_its_rate_and_length(
+    tmp_path: Path, rate: int, kbps: int
+) -> None:
+    from guidecast.output.mp3frames import bitrates_for
+
+    assert kbps in bitrates_for(rate)
+    count = 3 * rate + 123
+    pcm = array.array(
+        "h", (int(6000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(count))
+    )
+    path = tmp_path / "rate.mp3"
+    with open(path, "w+b") as out:
+        stream = Mp3Stream(out, rate, kbps, 3, splice_silence=True)
+        stream.write(bytes(2 * rate))  # a second of silence, spliced
+        stream.write(pcm.tobytes())
+        stream.close()
+    decoded = decode_mp3(path, rate)
+    assert len(decoded.samples) == rate + count
