@@ -38,6 +38,7 @@ from guidecast.routine.nodes import (
     empty_text,
     yaml_int,
 )
+from guidecast.routine.until import read_step_duration, refuse_clocked_cues
 from guidecast.routine.yaml_safety import INT_TAG, compose, read_text
 
 MAX_STEPS = 2_000
@@ -317,8 +318,11 @@ class _RoutineReader(NodeReader):
         what = f"step {cut(step_id)!r}" if step_id else "step"
         title = self.field(entries, "title", lambda n: self.string(n, f"{what} title"), None)
         say = self.field(entries, "say", lambda n: self.spoken(n, f"{what} say"), ())
-        duration = self.field(
-            entries, "duration", lambda n: self.time_range(n, f"{what} duration"), None
+        duration, until_done = self.field(
+            entries,
+            "duration",
+            lambda n: read_step_duration(self, n, f"{what} duration"),
+            (None, False),
         )
         pause = self.field(entries, "pause", lambda n: self.duration(n, f"{what} pause"), 0.0)
         sides, side_pause = self.field(entries, "sides", lambda n: self._sides(n, what), ((), 0.0))
@@ -328,6 +332,8 @@ class _RoutineReader(NodeReader):
             entries, "ticks", lambda n: self.number(n, f"{what} ticks (per minute)", 5, 240), None
         )
         background = self.field(entries, "background", self._background(f"{what} background"), None)
+        if until_done:
+            refuse_clocked_cues(self, entries, what)
         if step_id is None or title is None or not say or duration is None:
             raise InvalidValue()
         return Step(
@@ -335,6 +341,7 @@ class _RoutineReader(NodeReader):
             title=title,
             say=say,
             duration=duration,
+            until_done=until_done,
             pause=pause,
             sides=sides,
             side_pause=side_pause,
