@@ -16,6 +16,8 @@ LANGUAGE = Language(
         "next_up": "Als Nächstes: {title}.",
         "session_length": "Diese Einheit dauert etwa {time}.",
         "finished": "Gut gemacht. Die Einheit ist zu Ende.",
+        "waiting": "Lass dir Zeit. Wenn du fertig bist, drück die Leertaste.",
+        "waiting_listen": "Lass dir Zeit. Wenn du fertig bist, sag done, oder drück die Leertaste.",
     },
     units={
         "hour": Unit(("Stunde", "Stunden"), "f"),

@@ -17,6 +17,8 @@ LANGUAGE = Language(
         "next_up": "Next up: {title}.",
         "session_length": "This session takes about {time}.",
         "finished": "Well done. The session is complete.",
+        "waiting": "Take your time. When you are ready, press space.",
+        "waiting_listen": "Take your time. When you are ready, say done, or press space.",
     },
     units={
         "hour": Unit(("hour", "hours")),

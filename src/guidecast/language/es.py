@@ -19,6 +19,9 @@ LANGUAGE = Language(
         "next_up": "A continuación: {title}.",
         "session_length": "Esta sesión dura alrededor de {time}.",
         "finished": "Muy bien. Has terminado la sesión.",
+        "waiting": "Tómate tu tiempo. Cuando termines, pulsa la barra espaciadora.",
+        "waiting_listen": "Tómate tu tiempo. "
+        "Cuando termines, di done, o pulsa la barra espaciadora.",
     },
     units={
         "hour": Unit(("hora", "horas"), "f"),

@@ -17,6 +17,9 @@ LANGUAGE = Language(
         "next_up": "Ensuite : {title}.",
         "session_length": "Cette séance dure environ {time}.",
         "finished": "Bravo. La séance est terminée.",
+        "waiting": "Prenez votre temps. Quand vous avez fini, appuyez sur la barre d'espace.",
+        "waiting_listen": "Prenez votre temps. "
+        "Quand vous avez fini, dites done, ou appuyez sur la barre d'espace.",
     },
     units={
         "hour": Unit(("heure", "heures"), "f"),

@@ -16,6 +16,9 @@ LANGUAGE = Language(
         "next_up": "Prossimo passaggio: {title}.",
         "session_length": "Questa sessione dura circa {time}.",
         "finished": "Ben fatto. La sessione è finita.",
+        "waiting": "Prenditi il tuo tempo. Quando hai finito, premi la barra spaziatrice.",
+        "waiting_listen": "Prenditi il tuo tempo. "
+        "Quando hai finito, di' done, oppure premi la barra spaziatrice.",
     },
     units={
         "hour": Unit(("ora", "ore"), "f", one="un'ora"),

@@ -19,6 +19,9 @@ LANGUAGE = Language(
         "next_up": "A seguir: {title}.",
         "session_length": "Esta sessão dura cerca de {time}.",
         "finished": "Muito bem. A sessão terminou.",
+        "waiting": "Não tenha pressa. Quando terminar, pressione a barra de espaço.",
+        "waiting_listen": "Não tenha pressa. "
+        "Quando terminar, diga done, ou pressione a barra de espaço.",
     },
     units={
         "hour": Unit(("hora", "horas"), "f"),

@@ -20,6 +20,8 @@ LANGUAGE = Language(
         "next_up": "Дальше: {title}.",
         "session_length": "Это занятие длится примерно {time}.",
         "finished": "Отлично. Занятие окончено.",
+        "waiting": "Не торопитесь. Когда закончите, нажмите пробел.",
+        "waiting_listen": "Не торопитесь. Когда закончите, скажите done или нажмите пробел.",
     },
     cases={("round", "rounds"): GENITIVE, ("session_length", "time"): ACCUSATIVE},
     units={
