@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from guidecast.core.durations import parse_time_range
 from guidecast.language.phrases import bank_for
 from guidecast.routine.pacing import Pacing
 from guidecast.routine.reader import parse_routine
@@ -66,18 +67,12 @@ def test_a_built_open_step_is_a_fixed_step_of_its_nominal_time(nominal: str) -> 
 
 def test_set_pace_and_length_shape_the_nominal_time_as_for_a_fixed_step() -> None:
     for pacing in (
-        Pacing(times={"express": parse_time("90s")}),
+        Pacing(times={"express": parse_time_range("90s")}),
         Pacing(pace=1.5),
         Pacing(length=600.0),
     ):
         built = timeline(routine("{until: done, nominal: 3m}"), pacing=pacing)
         assert shape(built) == shape(timeline(routine("3m"), pacing=pacing))
-
-
-def parse_time(text: str):  # noqa: ANN201 - a TimeRange
-    from guidecast.core.durations import parse_time_range
-
-    return parse_time_range(text)
 
 
 @pytest.mark.parametrize("wait_for", ["keys", "voice"])
