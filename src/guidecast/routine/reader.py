@@ -38,7 +38,7 @@ from guidecast.routine.nodes import (
     empty_text,
     yaml_int,
 )
-from guidecast.routine.until import read_step_duration, refuse_clocked_cues
+from guidecast.routine.until import read_step_duration
 from guidecast.routine.yaml_safety import INT_TAG, compose, read_text
 
 MAX_STEPS = 2_000
@@ -318,12 +318,7 @@ class _RoutineReader(NodeReader):
         what = f"step {cut(step_id)!r}" if step_id else "step"
         title = self.field(entries, "title", lambda n: self.string(n, f"{what} title"), None)
         say = self.field(entries, "say", lambda n: self.spoken(n, f"{what} say"), ())
-        duration, until_done = self.field(
-            entries,
-            "duration",
-            lambda n: read_step_duration(self, n, f"{what} duration"),
-            (None, False),
-        )
+        duration, until_done = read_step_duration(self, entries, what)
         pause = self.field(entries, "pause", lambda n: self.duration(n, f"{what} pause"), 0.0)
         sides, side_pause = self.field(entries, "sides", lambda n: self._sides(n, what), ((), 0.0))
         cues = self.field(entries, "cues", lambda n: self._cues(n, f"{what} cues"), CueSettings())
@@ -332,8 +327,6 @@ class _RoutineReader(NodeReader):
             entries, "ticks", lambda n: self.number(n, f"{what} ticks (per minute)", 5, 240), None
         )
         background = self.field(entries, "background", self._background(f"{what} background"), None)
-        if until_done:
-            refuse_clocked_cues(self, entries, what)
         if step_id is None or title is None or not say or duration is None:
             raise InvalidValue()
         return Step(

@@ -25,8 +25,23 @@ OPEN_FORM = "duration: {until: done, nominal: 3m}"
 _UNTIL_TEXT = re.compile(r"^\s*until\b", re.IGNORECASE)
 
 
-def read_step_duration(reader: NodeReader, node: Node, what: str) -> tuple[TimeRange, bool]:
-    """(the time, or the nominal time of an open step; whether the step is open)."""
+def read_step_duration(
+    reader: NodeReader, entries: dict[str, Located], what: str
+) -> tuple[TimeRange | None, bool]:
+    """A step's time, or an open step's nominal time (None when absent or wrong), and whether
+    the step is open. A count or ticks in an open step are errors: they keep a clock."""
+    if "duration" not in entries:
+        return None, False
+    try:
+        duration, until_done = _duration(reader, entries["duration"].value, f"{what} duration")
+    except InvalidValue:
+        return None, False
+    if until_done:
+        _refuse_clocked_cues(reader, entries, what)
+    return duration, until_done
+
+
+def _duration(reader: NodeReader, node: Node, what: str) -> tuple[TimeRange, bool]:
     if isinstance(node, ScalarNode) and _UNTIL_TEXT.match(str(node.value)):
         raise reader.fail(
             node,
@@ -57,8 +72,7 @@ def _until(reader: NodeReader, node: Node, what: str) -> str:
     return value
 
 
-def refuse_clocked_cues(reader: NodeReader, entries: dict[str, Located], what: str) -> None:
-    """A count or a metronome keeps a clock, which an open step has not: each is an error."""
+def _refuse_clocked_cues(reader: NodeReader, entries: dict[str, Located], what: str) -> None:
     for key in ("count", "ticks"):
         if key in entries:
             reader.fail(
