@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from guidecast.core import defaults
 from guidecast.core.errors import UsageError
-from guidecast.live.player import Event, Player, handle_key
+from guidecast.live.keys import handle_key
+from guidecast.live.player import Event, Player
 from guidecast.live.show import Show, Snapshot
 from guidecast.routine.background import Background
 from guidecast.routine.pacing import Pacing
@@ -86,7 +87,8 @@ def play(
     `listen_from` instead, when given): see live/listen.py.
     """
     from guidecast.live.devices import open_output
-    from guidecast.live.view import PlainView, ScreenView, keys_from_terminal
+    from guidecast.live.keys import keys_from_terminal
+    from guidecast.live.view import PlainView, ScreenView
 
     started = time.monotonic() if started is None else started
     if listen or listen_from is not None:

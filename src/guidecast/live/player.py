@@ -374,20 +374,3 @@ def _squeeze(pcm: bytes, frames: int) -> bytes:
     source.frombytes(pcm)
     step = len(source) / frames
     return array.array("h", [source[int(i * step)] for i in range(frames)]).tobytes()
-
-
-def handle_key(player: Player, key: str) -> bool:
-    """Steer the player with one key; False when the key means quit."""
-    if key == "q":
-        player.stop()
-        return False
-    action = {
-        " ": player.toggle_pause,
-        "f": player.finish,
-        "n": player.next_step,
-        "p": player.previous_step,
-        "r": player.repeat,
-    }.get(key.lower())
-    if action is not None:
-        action()
-    return True
