@@ -136,7 +136,7 @@ class Player:
             if self.finished:
                 return
             snap = self.show.snapshot()
-            lines = _lines_to_repeat(snap, self.position)
+            lines = snap.lines_to_repeat(self.position)
             gap = round(BETWEEN_LINES * self.rate)
             pieces: list[tuple[Cue | None, int, int]] = [(None, 0, gap)]
             for cue in lines:
@@ -348,22 +348,6 @@ class Player:
         self.position = target  # a step starting here is reported as the callback plays on
         if target >= snap.timeline.length:
             self._finish(now)
-
-
-def _lines_to_repeat(snap: Snapshot, position: int) -> list[Cue]:
-    """What `r` says again at `position`: see `Player.repeat`."""
-    section = snap.section(position)
-    if 0 <= section < len(snap.timeline.steps):
-        span = snap.timeline.steps[section]
-        side = [c for c in snap.cues_between(span.start, span.perform_start) if c.kind == "side"]
-        lines = snap.instruction_before(span.id, position) + [
-            c for c in side if c.start <= position
-        ]
-    else:
-        start = snap.section_start(section)
-        heard = snap.cues_between(start, position + 1)
-        lines = [c for c in heard if c.text is not None][-1:]
-    return [c for c in lines if c.end <= snap.limit]
 
 
 def _squeeze(pcm: bytes, frames: int) -> bytes:
