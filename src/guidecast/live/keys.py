@@ -63,7 +63,7 @@ def handle_key(player: Player, key: str) -> bool:
         player.stop()
         return False
     action = {
-        " ": player.toggle_pause,
+        " ": player.space,
         "f": player.finish,
         "n": player.next_step,
         "p": player.previous_step,

@@ -31,9 +31,12 @@ def is_built(routine: str) -> bool:
     return Path(routine).suffix.lower() in (".json", ".mp3")
 
 
-def open_show(routine: str, pacing: Pacing, pool: SpeechPool | None = None) -> Show:
+def open_show(
+    routine: str, pacing: Pacing, pool: SpeechPool | None = None, wait_for: str = "keys"
+) -> Show:
     """A built session (its .json manifest or .mp3), or a routine to speak as it plays (with
-    `pool`'s speech workers, if it has the routine's engine)."""
+    `pool`'s speech workers, if it has the routine's engine; its open steps wait for the
+    listener's keys, or `wait_for` "voice" too)."""
     path = Path(routine)
     if is_built(routine):
         from guidecast.live.show import FileShow
@@ -53,7 +56,7 @@ def open_show(routine: str, pacing: Pacing, pool: SpeechPool | None = None) -> S
         voice.pool = pool
     elif pool is not None:
         pool.close()
-    return LiveShow(loaded, pacing, voice)
+    return LiveShow(loaded, pacing, voice, wait_for)
 
 
 class View(Protocol):
@@ -112,7 +115,8 @@ def play(
         if listener is not None:
             listener.start()
         if slot is not None:
-            slot.fill(lambda pool: open_show(routine, pacing, pool))
+            wait_for = "keys" if source is None else "voice"
+            slot.fill(lambda pool: open_show(routine, pacing, pool, wait_for))
         if warning and warn:  # once the routine is known to be good: its errors come first
             warn(warning)
         if listen and source is None and warn:

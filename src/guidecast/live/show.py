@@ -103,9 +103,10 @@ class Snapshot:
         high = bisect_right(self.cue_starts, end - 1)
         return list(cues[low:high])
 
-    def lines_to_repeat(self, position: int) -> list[Cue]:
-        """What `r` says again at `position`: see `Player.repeat` (live/player.py)."""
-        section = self.section(position)
+    def lines_to_repeat(self, position: int, section: int | None = None) -> list[Cue]:
+        """What `r` says again at `position` (in `section`, when the player knows better: an
+        open step's wait may end where the next step starts): see `Player.repeat`."""
+        section = self.section(position) if section is None else section
         if 0 <= section < len(self.timeline.steps):
             span = self.timeline.steps[section]
             side = [

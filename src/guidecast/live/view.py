@@ -116,6 +116,8 @@ class PlainView:
             self._line(event.position, kind, event.detail)
         elif kind == "wait":
             self._line(event.position, "wait", "for speech still being made")
+        elif kind == "hold":
+            self._line(event.position, "hold", word("en", waiting_word(player)))
         elif kind in ("end", "stop"):
             self._line(event.position, kind, summary(player))
         elif kind == "error":
@@ -123,6 +125,11 @@ class PlainView:
 
     def refresh(self) -> None:
         pass
+
+
+def waiting_word(player: Player) -> str:
+    """The interface word of an open step's wait: with keys, or by voice too (--listen)."""
+    return "waiting_voice" if player.gate is not None else "waiting_keys"
 
 
 def summary(player: Player) -> str:
@@ -176,7 +183,10 @@ def screen(player: Player, width: int = 80) -> Any:
         label = "  ·  ".join(part.upper() for part in snap.places[section].parts(lang))
         title = span.title
         words = snap.step_words(section)
-        if position < span.perform_start:
+        if player.awaiting and player.open_since is not None:  # no clock: how long so far
+            step_left = max(0.0, player.clock() - player.open_since)
+            left_label = say("so_far")
+        elif position < span.perform_start:
             step_left = (span.perform_end - span.perform_start) / rate
             left_label = say("after_the_words")
         elif position < span.perform_end:
@@ -221,6 +231,8 @@ def screen(player: Player, width: int = 80) -> Any:
         state = "↻ " + say("saying_again")
     elif player.waiting:
         state = "… " + say("preparing")
+    elif player.awaiting:
+        state = "… " + say(waiting_word(player))
     else:
         state = "▶ " + say("playing")
     if player.speed != 1:
