@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import threading
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy
 import pytest
 
+from guidecast.language.interface import words
 from guidecast.language.phrases import bank_for
 from guidecast.live.keys import handle_key
 from guidecast.live.play import play
@@ -198,3 +200,52 @@ def test_done_heard_from_a_recording_ends_the_wait(
     source = listener.source
     late = heard.wall - (source.began + said_at + len(word) / RATE)  # type: ignore[attr-defined]
     assert 0 <= late < 0.5, f"acted on {late:.2f} s after the word ended"
+
+
+def test_the_views_say_it_waits_and_for_what(tmp_path: Path) -> None:
+    """The plain lines log the wait; the screen shows it, in the routine's language, with the
+    time so far instead of a time left."""
+    from rich.console import Console
+
+    from guidecast.core.defaults import SAMPLE_RATE
+    from guidecast.live.ahead import LiveShow
+    from guidecast.live.view import PlainView, screen
+    from guidecast.routine.reader import read_routine_file
+    from guidecast.speech.voice import voice_for
+
+    out = io.StringIO()
+
+    class Pressing(PlainView):
+        def event(self, event: Event) -> None:
+            super().event(event)
+            if event.kind == "hold":
+                threading.Timer(0.3, handle_key, (self.player, "n")).start()
+
+    play(routine_file(tmp_path), Pacing(), "null", SPEED, view=lambda p, d: Pressing(p, d, out))
+    (line,) = [line for line in out.getvalue().splitlines() if line.split()[1] == "hold"]
+    assert line.endswith("hold   waiting: press space or n when done")
+
+    for language, expected in (("en", "waiting: press space or n when done"), ("es", "esperando")):
+        path = tmp_path / f"{language}.yaml"
+        path.write_text(
+            ROUTINE.replace("STEP_EXTRA", "").replace("chime:", f"language: {language}\nchime:")
+        )
+        routine = read_routine_file(path)
+        show = LiveShow(routine, Pacing(), voice_for(routine, Pacing(), SAMPLE_RATE))
+        try:
+            show.start()
+            show.wait_final(timeout=60)
+            player = Player(show)
+            span = show.snapshot().timeline.steps[0]
+            player.position = span.perform_start
+            player.first_audio = 0.0
+            player.fill(1024)
+            assert player.awaiting
+            console = Console(file=io.StringIO(), record=True, width=90, color_system=None)
+            console.print(screen(player, 90))
+            text = console.export_text()
+        finally:
+            show.close()
+        assert expected in text, text
+        assert words(language)["so_far"] in text
+        assert words(language)["left_in_step"] not in text
