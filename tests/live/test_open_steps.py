@@ -163,28 +163,19 @@ def test_done_heard_from_a_recording_ends_the_wait(
     recording[start : start + len(word)] += word * 0.5
     wav = tmp_path / "done.wav"
     write_wav(wav, recording)
-    events: list[Event] = []
+    made: list[tuple[Recorder, threading.Timer]] = []
 
-    class Log:
-        def __init__(self, player: Player, device: str) -> None:
-            self.player = player
-            # Not heard, the step would wait for ever: the test stops it instead.
-            self.timer = threading.Timer(30, player.stop)
-            self.timer.start()
+    def view(player: Player, device: str) -> Recorder:
+        # Not heard, the step would wait for ever: the test stops it instead.
+        timer = threading.Timer(30, player.stop)
+        timer.start()
+        made.append((Recorder(player), timer))
+        return made[0][0]
 
-        def __enter__(self) -> Log:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.timer.cancel()
-
-        def event(self, event: Event) -> None:
-            events.append(event)
-
-        def refresh(self) -> None:
-            pass
-
-    player = play(routine, Pacing(), "null", 1.0, time.monotonic(), view=Log, listen_from=wav)
+    player = play(routine, Pacing(), "null", 1.0, time.monotonic(), view=view, listen_from=wav)
+    recorder, timer = made[0]
+    timer.cancel()
+    events = recorder.events
     listener = player.listener
     assert listener is not None and listener.error is None
     assert not player.stopped, [(e.kind, e.detail) for e in events]

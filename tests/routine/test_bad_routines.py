@@ -745,7 +745,8 @@ CASES = [
         GOOD + "phrases:\n  next_step: Next.\n",
         [
             f"{F}:9:3: unknown key 'next_step' in phrases (did you mean 'next_up'?); "
-            "expected one of: side, round, halfway, time_left, next_up, session_length, finished"
+            "expected one of: side, round, halfway, time_left, next_up, session_length, finished, "
+            "waiting, waiting_listen"
         ],
         id="unknown-phrase",
     ),
