@@ -189,7 +189,7 @@ def run_play(routine_path: str) -> dict:
     wide on Linux), which adds Python's start-up and the imports.
     """
     import guidecast.live.view
-    from guidecast.live.player import handle_key
+    from guidecast.live.keys import handle_key
 
     players = []
 

@@ -149,7 +149,8 @@ HOMOGRAPHS = {"es": {"ten"}, "fr": {"six", "introduction"}}
 
 
 def english_in(texts: list[str], tag: str) -> dict[str, set[str]]:
-    found = {t: set(re.findall(r"[a-z]+", t.lower())) & ENGLISH_WORDS for t in texts}
+    # Whole words, accents and all: "pressão" is not the English "press".
+    found = {t: set(re.findall(r"[^\W\d_]+", t.lower())) & ENGLISH_WORDS for t in texts}
     found = {t: words - HOMOGRAPHS.get(tag, set()) for t, words in found.items()}
     return {t: words for t, words in found.items() if words}
 

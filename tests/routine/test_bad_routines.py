@@ -405,6 +405,62 @@ CASES = [
         id="intro-line-empty",
     ),
     # --- durations --------------------------------------------------------------------------
+    # --- open durations: {until: done, nominal: TIME} (routine/until.py) ---------------------
+    pytest.param(
+        duration_is("until done"),
+        [
+            f"{F}:7:15: step 'a' duration: 'until done' needs the time a built file gives "
+            "the step: write duration: {until: done, nominal: 3m}"
+        ],
+        id="open-duration-without-nominal-as-text",
+    ),
+    pytest.param(
+        duration_is("{until: done}"),
+        [f"{F}:7:15: step 'a' duration is missing the required key 'nominal'"],
+        id="open-duration-missing-nominal",
+    ),
+    pytest.param(
+        duration_is("{nominal: 3m}"),
+        [f"{F}:7:15: step 'a' duration is missing the required key 'until'"],
+        id="open-duration-missing-until",
+    ),
+    pytest.param(
+        duration_is("{until: dne, nominal: 3m}"),
+        [
+            f"{F}:7:23: step 'a' duration until must be 'done' (did you mean 'done'?), "
+            "got 'dne': an open step waits until the listener says done"
+        ],
+        id="open-duration-until-misspelt",
+    ),
+    pytest.param(
+        duration_is("{until: done, nominal: 3m, nominall: 2m}"),
+        [
+            f"{F}:7:42: unknown key 'nominall' in step 'a' duration (did you mean 'nominal'?); "
+            "expected one of: until, nominal"
+        ],
+        id="open-duration-unknown-key",
+    ),
+    pytest.param(
+        duration_is("{until: done, nominal: 0}"),
+        [f"{F}:7:38: step 'a' duration nominal: a duration must be more than zero"],
+        id="open-duration-nominal-zero",
+    ),
+    pytest.param(
+        duration_is("[until, done]"),
+        [f"{F}:7:15: step 'a' duration must be a duration such as 45s or 2 min, got a list"],
+        id="open-duration-as-a-list",
+    ),
+    pytest.param(
+        duration_is("{until: done, nominal: 3m}")
+        + "    count: {to: 3, every: 1s}\n    ticks: 60\n",
+        [
+            f"{F}:8:5: step 'a' count: an open step (duration: until done) has no fixed time "
+            "to count or tick through; give the step a fixed duration",
+            f"{F}:9:5: step 'a' ticks: an open step (duration: until done) has no fixed time "
+            "to count or tick through; give the step a fixed duration",
+        ],
+        id="open-duration-with-count-and-ticks",
+    ),
     pytest.param(
         duration_is("0"),
         [f"{F}:7:15: step 'a' duration: a duration must be more than zero"],
@@ -689,7 +745,8 @@ CASES = [
         GOOD + "phrases:\n  next_step: Next.\n",
         [
             f"{F}:9:3: unknown key 'next_step' in phrases (did you mean 'next_up'?); "
-            "expected one of: side, round, halfway, time_left, next_up, session_length, finished"
+            "expected one of: side, round, halfway, time_left, next_up, session_length, finished, "
+            "waiting, waiting_listen"
         ],
         id="unknown-phrase",
     ),

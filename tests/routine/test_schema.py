@@ -27,6 +27,7 @@ from guidecast.routine import nodes
 from guidecast.routine import reader as load
 from guidecast.routine.background import BACKGROUND_KEYS
 from guidecast.routine.library import routines_dir, shipped_names
+from guidecast.routine.until import UNTIL_KEYS
 from guidecast.speech.workers import ENGINES
 
 SCHEMA_PATH = Path(guidecast.__file__).parent / "routine" / "routine.schema.json"
@@ -122,6 +123,7 @@ KEY_SETS = {
     "sides long form": (STEP["sides"]["properties"], load.SIDES_KEYS),
     "phrases": (TOP["phrases"]["properties"], tuple(PHRASE_FIELDS)),
     "background": (DEFS["background"]["anyOf"][1]["properties"], BACKGROUND_KEYS),
+    "open duration": (DEFS["open_duration"]["properties"], UNTIL_KEYS),
 }
 
 
@@ -260,6 +262,17 @@ INVALID: dict[str, Callable[[dict], object]] = {
     "background on": lambda d: d.update(background=True),
     "background a list": lambda d: d.update(background=["rain"]),
     "background file of another type": lambda d: d.update(background="loop.aiff"),
+    "open duration as text": lambda d: _step(d).update(duration="until done"),
+    "open duration without nominal": lambda d: _step(d).update(duration={"until": "done"}),
+    "open duration until soft": lambda d: _step(d).update(
+        duration={"until": "soft", "nominal": "3m"}
+    ),
+    "open duration nominal nonsense": lambda d: _step(d).update(
+        duration={"until": "done", "nominal": "soon"}
+    ),
+    "open duration unknown key": lambda d: _step(d).update(
+        duration={"until": "done", "nominal": "3m", "max": "5m"}
+    ),
 }
 
 
@@ -314,6 +327,10 @@ VALID: dict[str, Callable[[dict], object]] = {
         background={"sound": "drone", "level": -40, "duck": 0}
     ),
     "step background level only": lambda d: _step(d).update(background={"level": -3, "duck": 40}),
+    "open duration": lambda d: _step(d).update(duration={"until": "done", "nominal": "3m"}),
+    "open duration with a range": lambda d: _step(d).update(
+        duration={"until": "done", "nominal": "2-4 min"}
+    ),
 }
 
 

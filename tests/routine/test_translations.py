@@ -137,7 +137,8 @@ HOMOGRAPHS = {"es": {"ten"}, "fr": {"six"}}
 
 
 def english_words(text: str, tag: str = "") -> set[str]:
-    found = set(re.findall(r"[a-z]+", text.lower())) & ENGLISH_CUE_WORDS
+    # Whole words, accents and all: "pressão" is not the English "press".
+    found = set(re.findall(r"[^\W\d_]+", text.lower())) & ENGLISH_CUE_WORDS
     return found - HOMOGRAPHS.get(tag.split("-")[0], set())
 
 

@@ -16,6 +16,8 @@ LANGUAGE = Language(
         "next_up": "Als Nächstes: {title}.",
         "session_length": "Diese Einheit dauert etwa {time}.",
         "finished": "Gut gemacht. Die Einheit ist zu Ende.",
+        "waiting": "Lass dir Zeit. Wenn du fertig bist, drück die Leertaste.",
+        "waiting_listen": "Lass dir Zeit. Wenn du fertig bist, sag done, oder drück die Leertaste.",
     },
     units={
         "hour": Unit(("Stunde", "Stunden"), "f"),
@@ -47,6 +49,9 @@ LANGUAGE = Language(
         "paused": "pausiert",
         "saying_again": "wird wiederholt",
         "preparing": "Sprache wird vorbereitet",
+        "waiting_keys": "wartet: Leertaste oder n, wenn du fertig bist",
+        "waiting_voice": "wartet: sag done, oder Leertaste oder n",
+        "so_far": "bisher in diesem Schritt",
         "keys_help": "Leertaste Pause · n weiter · p zurück · r wiederholen · f zum Schluss · "
         "q beenden",
         "skip_to_steps": "Zur Liste der Schritte springen",
@@ -72,6 +77,7 @@ LANGUAGE = Language(
         "enter_key": "Eingabe",
         "steps": "Schritte",
         "now": "Jetzt",
+        "until_done": "bis du fertig bist: pausiere, wenn du länger brauchst",
         "starts_lasts": "Beginnt bei {start}, dauert {length}.",
         "cannot_play": "Die Audiodatei {audio} lässt sich nicht abspielen. Lass sie unter "
         "demselben Namen im selben Ordner wie diese Seite.",

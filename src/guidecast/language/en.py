@@ -17,6 +17,8 @@ LANGUAGE = Language(
         "next_up": "Next up: {title}.",
         "session_length": "This session takes about {time}.",
         "finished": "Well done. The session is complete.",
+        "waiting": "Take your time. When you are ready, press space.",
+        "waiting_listen": "Take your time. When you are ready, say done, or press space.",
     },
     units={
         "hour": Unit(("hour", "hours")),
@@ -52,6 +54,9 @@ LANGUAGE = Language(
         "paused": "paused",
         "saying_again": "saying it again",
         "preparing": "preparing speech",
+        "waiting_keys": "waiting: press space or n when done",
+        "waiting_voice": "waiting: say done, or press space or n",
+        "so_far": "in this step so far",
         "keys_help": "space pause · n next · p previous · r repeat · f finish · q quit",
         # The player page only
         "skip_to_steps": "Skip to the step list",
@@ -77,6 +82,7 @@ LANGUAGE = Language(
         "enter_key": "Enter",
         "steps": "Steps",
         "now": "Now",
+        "until_done": "until done: pause if you need longer",
         "starts_lasts": "Starts at {start}, lasts {length}.",
         "cannot_play": "The audio {audio} cannot be played. Keep it in the same folder as this "
         "page, under the same name.",

@@ -19,6 +19,9 @@ LANGUAGE = Language(
         "next_up": "A continuación: {title}.",
         "session_length": "Esta sesión dura alrededor de {time}.",
         "finished": "Muy bien. Has terminado la sesión.",
+        "waiting": "Tómate tu tiempo. Cuando termines, pulsa la barra espaciadora.",
+        "waiting_listen": "Tómate tu tiempo. "
+        "Cuando termines, di done, o pulsa la barra espaciadora.",
     },
     units={
         "hour": Unit(("hora", "horas"), "f"),
@@ -50,6 +53,9 @@ LANGUAGE = Language(
         "paused": "en pausa",
         "saying_again": "repitiendo",
         "preparing": "preparando la voz",
+        "waiting_keys": "esperando: pulsa espacio o n al terminar",
+        "waiting_voice": "esperando: di done, o pulsa espacio o n",
+        "so_far": "en este paso, hasta ahora",
         "keys_help": "espacio pausa · n siguiente · p anterior · r repetir · f terminar · q salir",
         "skip_to_steps": "Ir a la lista de pasos",
         "player": "Reproductor",
@@ -74,6 +80,7 @@ LANGUAGE = Language(
         "enter_key": "Intro",
         "steps": "Pasos",
         "now": "Ahora",
+        "until_done": "hasta terminar: pausa si necesitas más tiempo",
         "starts_lasts": "Empieza en {start} y dura {length}.",
         "cannot_play": "No se puede reproducir el audio {audio}. Guárdalo en la misma carpeta "
         "que esta página, con el mismo nombre.",

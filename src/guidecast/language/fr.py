@@ -17,6 +17,9 @@ LANGUAGE = Language(
         "next_up": "Ensuite : {title}.",
         "session_length": "Cette séance dure environ {time}.",
         "finished": "Bravo. La séance est terminée.",
+        "waiting": "Prenez votre temps. Quand vous avez fini, appuyez sur la barre d'espace.",
+        "waiting_listen": "Prenez votre temps. "
+        "Quand vous avez fini, dites done, ou appuyez sur la barre d'espace.",
     },
     units={
         "hour": Unit(("heure", "heures"), "f"),
@@ -48,6 +51,9 @@ LANGUAGE = Language(
         "paused": "en pause",
         "saying_again": "répétition",
         "preparing": "préparation de la voix",
+        "waiting_keys": "en attente : espace ou n une fois fini",
+        "waiting_voice": "en attente : dites done, ou espace ou n",
+        "so_far": "dans cette étape, jusqu'ici",
         "keys_help": "espace pause · n suivante · p précédente · r répéter · f terminer · "
         "q quitter",
         "skip_to_steps": "Aller à la liste des étapes",
@@ -73,6 +79,7 @@ LANGUAGE = Language(
         "enter_key": "Entrée",
         "steps": "Étapes",
         "now": "En cours",
+        "until_done": "jusqu'à la fin : mettez en pause s'il vous faut plus de temps",
         "starts_lasts": "Commence à {start}, dure {length}.",
         "cannot_play": "Impossible de lire l'audio {audio}. Gardez-le dans le même dossier que "
         "cette page, sous le même nom.",

@@ -16,6 +16,9 @@ LANGUAGE = Language(
         "next_up": "Prossimo passaggio: {title}.",
         "session_length": "Questa sessione dura circa {time}.",
         "finished": "Ben fatto. La sessione è finita.",
+        "waiting": "Prenditi il tuo tempo. Quando hai finito, premi la barra spaziatrice.",
+        "waiting_listen": "Prenditi il tuo tempo. "
+        "Quando hai finito, di' done, oppure premi la barra spaziatrice.",
     },
     units={
         "hour": Unit(("ora", "ore"), "f", one="un'ora"),
@@ -47,6 +50,9 @@ LANGUAGE = Language(
         "paused": "in pausa",
         "saying_again": "ripetizione",
         "preparing": "preparazione della voce",
+        "waiting_keys": "in attesa: premi spazio o n quando hai finito",
+        "waiting_voice": "in attesa: di' done, o premi spazio o n",
+        "so_far": "finora, in questo passaggio",
         "keys_help": "spazio pausa · n avanti · p indietro · r ripeti · f concludi · q esci",
         "skip_to_steps": "Vai all'elenco dei passaggi",
         "player": "Lettore",
@@ -71,6 +77,7 @@ LANGUAGE = Language(
         "enter_key": "Invio",
         "steps": "Passaggi",
         "now": "Adesso",
+        "until_done": "fino alla fine: metti in pausa se ti serve più tempo",
         "starts_lasts": "Inizia a {start}, dura {length}.",
         "cannot_play": "Impossibile riprodurre l'audio {audio}. Tienilo nella stessa cartella di "
         "questa pagina, con lo stesso nome.",

@@ -21,6 +21,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "next_up": ("title",),
     "session_length": ("time",),
     "finished": (),
+    # An open step in `guidecast play`, once its words are said (script/cues.py, `waiting`):
+    # with keys only, and with --listen (the command words are English: language/commands.py).
+    "waiting": (),
+    "waiting_listen": (),
 }
 
 LANGUAGES: dict[str, Language] = {m.LANGUAGE.code: m.LANGUAGE for m in (en, es, fr, de, pt, it, ru)}

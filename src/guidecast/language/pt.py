@@ -19,6 +19,9 @@ LANGUAGE = Language(
         "next_up": "A seguir: {title}.",
         "session_length": "Esta sessão dura cerca de {time}.",
         "finished": "Muito bem. A sessão terminou.",
+        "waiting": "Não tenha pressa. Quando terminar, pressione a barra de espaço.",
+        "waiting_listen": "Não tenha pressa. "
+        "Quando terminar, diga done, ou pressione a barra de espaço.",
     },
     units={
         "hour": Unit(("hora", "horas"), "f"),
@@ -50,6 +53,9 @@ LANGUAGE = Language(
         "paused": "em pausa",
         "saying_again": "a repetir",
         "preparing": "a preparar a voz",
+        "waiting_keys": "à espera: prima espaço ou n quando terminar",
+        "waiting_voice": "à espera: diga done, ou prima espaço ou n",
+        "so_far": "neste passo, até agora",
         "keys_help": "espaço pausa · n seguinte · p anterior · r repetir · f terminar · q sair",
         "skip_to_steps": "Ir para a lista de passos",
         "player": "Leitor",
@@ -74,6 +80,7 @@ LANGUAGE = Language(
         "enter_key": "Enter",
         "steps": "Passos",
         "now": "Agora",
+        "until_done": "até terminar: faça uma pausa se precisar de mais tempo",
         "starts_lasts": "Começa em {start} e dura {length}.",
         "cannot_play": "Não é possível reproduzir o áudio {audio}. Mantenha-o na mesma pasta "
         "desta página, com o mesmo nome.",
@@ -86,6 +93,8 @@ LANGUAGE = Language(
         "pt-br": {
             "saying_again": "repetindo",
             "preparing": "preparando a voz",
+            "waiting_keys": "aguardando: aperte espaço ou n quando terminar",
+            "waiting_voice": "aguardando: diga done, ou aperte espaço ou n",
             "player": "Player",
             "needs_javascript": "Este player precisa de JavaScript. Mesmo assim, você pode "
             "ouvir o arquivo de áudio sozinho:",

@@ -20,6 +20,8 @@ LANGUAGE = Language(
         "next_up": "Дальше: {title}.",
         "session_length": "Это занятие длится примерно {time}.",
         "finished": "Отлично. Занятие окончено.",
+        "waiting": "Не торопитесь. Когда закончите, нажмите пробел.",
+        "waiting_listen": "Не торопитесь. Когда закончите, скажите done или нажмите пробел.",
     },
     cases={("round", "rounds"): GENITIVE, ("session_length", "time"): ACCUSATIVE},
     units={
@@ -56,6 +58,9 @@ LANGUAGE = Language(
         "paused": "пауза",
         "saying_again": "повтор",
         "preparing": "готовится речь",
+        "waiting_keys": "ожидание: нажмите пробел или n, когда закончите",
+        "waiting_voice": "ожидание: скажите done или нажмите пробел или n",
+        "so_far": "прошло на этом шаге",
         "keys_help": "пробел пауза · n дальше · p назад · r повтор · f к концу · q выход",
         "skip_to_steps": "К списку шагов",
         "player": "Плеер",
@@ -80,6 +85,7 @@ LANGUAGE = Language(
         "enter_key": "Enter",
         "steps": "Шаги",
         "now": "Сейчас",
+        "until_done": "до готовности: поставьте паузу, если нужно больше времени",
         "starts_lasts": "Начало в {start}, длительность {length}.",
         "cannot_play": "Не удаётся воспроизвести аудио {audio}. Держите его в той же папке, что "
         "и эту страницу, под тем же именем.",

@@ -16,10 +16,12 @@ from the word count for every clip still missing, and works out how far that lay
 Speech is asked for in that order of need. First, in session order, everything that decides the
 session's length: the opening lines, each step's lines, the last number of each count, the
 closing lines. Then the session-length sentence is settled exactly as `build.plan` settles it
-(so the played session is the built one, to the sample). Then the cues inside the steps, step by
-step. At start only the opening lines' lengths are read from the cache (headers); the rest of
-the cache, the settling and the speech workers (their first clip takes a few tenths of a
-second) follow on the speech thread while the first 0.4 s of silence and the first words play.
+(so the played session is the built one, to the sample, but for open steps: they wait for the
+listener instead of running their nominal time, and the sentence says the built length). Then
+the cues inside the steps, step by step. At start only the opening lines' lengths are read from
+the cache (headers); the rest of the cache, the settling and the speech workers (their first
+clip takes a few tenths of a second) follow on the speech thread while the first 0.4 s of
+silence and the first words play.
 
 A sound bed (`background`) plays under it as a build mixes it (live/bed.py).
 """
@@ -63,14 +65,17 @@ LEVEL_AHEAD = 24  # clips leveled before they are needed
 class LiveShow:
     """Speech synthesized in the background, in order of need; snapshots of the timeline so far."""
 
-    def __init__(self, routine: Routine, pacing: Pacing, voice: Voice) -> None:
+    def __init__(
+        self, routine: Routine, pacing: Pacing, voice: Voice, wait_for: str = "keys"
+    ) -> None:
         self.routine = routine
         self.pacing = pacing
         self.voice = voice
         self.title = routine.title
         self.language = routine.language
         self.sample_rate = voice.sample_rate
-        self.script: Script = make_script(routine)
+        # Open steps wait for the listener after their words ("keys", or "voice" too).
+        self.script: Script = make_script(routine, wait_for)
         self.clips: dict[str, SpeechClip] = {}
         self.error: BaseException | None = None
         self.cached = 0  # clips taken from the cache
@@ -132,7 +137,8 @@ class LiveShow:
         pending = {text for text, _ in self._first + self._later if text not in known}
         session_text = self._settled
         if self._needs_settling and session_text is None:
-            rough = build_timeline(self.script, _unfitted(self.pacing), lengths, self.sample_rate)
+            built = self.script.built()
+            rough = build_timeline(built, _unfitted(self.pacing), lengths, self.sample_rate)
             session_text = self.script.session_length_line(rough.seconds)
             pending.add(session_text)
         elif session_text is not None and session_text not in known:
@@ -350,7 +356,7 @@ class LiveShow:
             return self._lengths[text]
 
         said, _ = settle_session_length(
-            self.script, self.pacing, lengths, self.sample_rate, length_of
+            self.script.built(), self.pacing, lengths, self.sample_rate, length_of
         )
         if said is not None:
             self._settled = said

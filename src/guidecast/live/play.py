@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from guidecast.core import defaults
 from guidecast.core.errors import UsageError
-from guidecast.live.player import Event, Player, handle_key
+from guidecast.live.keys import handle_key
+from guidecast.live.player import Event, Player
 from guidecast.live.show import Show, Snapshot
 from guidecast.routine.background import Background
 from guidecast.routine.pacing import Pacing
@@ -30,9 +31,12 @@ def is_built(routine: str) -> bool:
     return Path(routine).suffix.lower() in (".json", ".mp3")
 
 
-def open_show(routine: str, pacing: Pacing, pool: SpeechPool | None = None) -> Show:
+def open_show(
+    routine: str, pacing: Pacing, pool: SpeechPool | None = None, wait_for: str = "keys"
+) -> Show:
     """A built session (its .json manifest or .mp3), or a routine to speak as it plays (with
-    `pool`'s speech workers, if it has the routine's engine)."""
+    `pool`'s speech workers, if it has the routine's engine; its open steps wait for the
+    listener's keys, or `wait_for` "voice" too)."""
     path = Path(routine)
     if is_built(routine):
         from guidecast.live.show import FileShow
@@ -52,7 +56,7 @@ def open_show(routine: str, pacing: Pacing, pool: SpeechPool | None = None) -> S
         voice.pool = pool
     elif pool is not None:
         pool.close()
-    return LiveShow(loaded, pacing, voice)
+    return LiveShow(loaded, pacing, voice, wait_for)
 
 
 class View(Protocol):
@@ -86,7 +90,8 @@ def play(
     `listen_from` instead, when given): see live/listen.py.
     """
     from guidecast.live.devices import open_output
-    from guidecast.live.view import PlainView, ScreenView, keys_from_terminal
+    from guidecast.live.keys import keys_from_terminal
+    from guidecast.live.view import PlainView, ScreenView
 
     started = time.monotonic() if started is None else started
     if listen or listen_from is not None:
@@ -110,7 +115,8 @@ def play(
         if listener is not None:
             listener.start()
         if slot is not None:
-            slot.fill(lambda pool: open_show(routine, pacing, pool))
+            wait_for = "keys" if source is None else "voice"
+            slot.fill(lambda pool: open_show(routine, pacing, pool, wait_for))
         if warning and warn:  # once the routine is known to be good: its errors come first
             warn(warning)
         if listen and source is None and warn:

@@ -103,6 +103,24 @@ class Snapshot:
         high = bisect_right(self.cue_starts, end - 1)
         return list(cues[low:high])
 
+    def lines_to_repeat(self, position: int, section: int | None = None) -> list[Cue]:
+        """What `r` says again at `position` (in `section`, when the player knows better: an
+        open step's wait may end where the next step starts): see `Player.repeat`."""
+        section = self.section(position) if section is None else section
+        if 0 <= section < len(self.timeline.steps):
+            span = self.timeline.steps[section]
+            side = [
+                c for c in self.cues_between(span.start, span.perform_start) if c.kind == "side"
+            ]
+            lines = self.instruction_before(span.id, position) + [
+                c for c in side if c.start <= position
+            ]
+        else:
+            start = self.section_start(section)
+            heard = self.cues_between(start, position + 1)
+            lines = [c for c in heard if c.text is not None][-1:]
+        return [c for c in lines if c.end <= self.limit]
+
     def cue_at(self, position: int) -> Cue | None:
         """The cue sounding at `position`, if any."""
         index = bisect_right(self.cue_starts, position) - 1

@@ -8,12 +8,7 @@ per event instead (step started, cue spoken, pause, ...), which tests and script
 
 from __future__ import annotations
 
-import os
-import select
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import IO, Any
 
 from guidecast.core.durations import format_length, format_position
@@ -121,6 +116,8 @@ class PlainView:
             self._line(event.position, kind, event.detail)
         elif kind == "wait":
             self._line(event.position, "wait", "for speech still being made")
+        elif kind == "hold":
+            self._line(event.position, "hold", word("en", waiting_word(player)))
         elif kind in ("end", "stop"):
             self._line(event.position, kind, summary(player))
         elif kind == "error":
@@ -128,6 +125,11 @@ class PlainView:
 
     def refresh(self) -> None:
         pass
+
+
+def waiting_word(player: Player) -> str:
+    """The interface word of an open step's wait: with keys, or by voice too (--listen)."""
+    return "waiting_voice" if player.gate is not None else "waiting_keys"
 
 
 def summary(player: Player) -> str:
@@ -181,7 +183,10 @@ def screen(player: Player, width: int = 80) -> Any:
         label = "  ·  ".join(part.upper() for part in snap.places[section].parts(lang))
         title = span.title
         words = snap.step_words(section)
-        if position < span.perform_start:
+        if player.awaiting and player.open_since is not None:  # no clock: how long so far
+            step_left = max(0.0, player.clock() - player.open_since)
+            left_label = say("so_far")
+        elif position < span.perform_start:
             step_left = (span.perform_end - span.perform_start) / rate
             left_label = say("after_the_words")
         elif position < span.perform_end:
@@ -226,6 +231,8 @@ def screen(player: Player, width: int = 80) -> Any:
         state = "↻ " + say("saying_again")
     elif player.waiting:
         state = "… " + say("preparing")
+    elif player.awaiting:
+        state = "… " + say(waiting_word(player))
     else:
         state = "▶ " + say("playing")
     if player.speed != 1:
@@ -278,52 +285,3 @@ class ScreenView:
 
     def refresh(self) -> None:
         self._live.update(screen(self.player, self._width()), refresh=True)
-
-
-# -- keys ----------------------------------------------------------------------------------
-
-
-_ARROWS = {"\x1b[C": "n", "\x1b[D": "p"}  # right and left arrows
-
-
-class NoKeys:
-    def read(self, timeout: float) -> list[str]:
-        time.sleep(timeout)
-        return []
-
-
-class TerminalKeys:
-    """Single key presses from a terminal (cbreak mode); arrows map to n and p."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def read(self, timeout: float) -> list[str]:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return []
-        data = os.read(self.fd, 64).decode(errors="ignore")
-        for sequence, key in _ARROWS.items():
-            data = data.replace(sequence, key)
-        return list(data)
-
-
-@contextmanager
-def keys_from_terminal() -> Iterator[TerminalKeys | NoKeys]:
-    """Key presses when stdin is a terminal; none otherwise (the session simply plays)."""
-    try:
-        import termios
-        import tty
-    except ImportError:  # not a POSIX terminal
-        yield NoKeys()
-        return
-    if not sys.stdin.isatty():
-        yield NoKeys()
-        return
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
-        yield TerminalKeys(fd)
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)

@@ -6,6 +6,8 @@ so a partner can read along and a player can show the words.
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 from guidecast.timeline.chapters import Chapter
 from guidecast.timeline.layout import Cue, Timeline
 
@@ -40,15 +42,29 @@ def _header(title: str | None, language: str | None) -> str:
     return head + (f"\nLanguage: {_one_line(language)}" if language else "")
 
 
-def webvtt(timeline: Timeline, title: str, language: str | None = None) -> str:
+def webvtt(
+    timeline: Timeline, title: str, language: str | None = None, open_steps: Set[str] = frozenset()
+) -> str:
+    """WebVTT captions. An open step (`until: done`) is marked by a NOTE where its perform time
+    starts: players show no NOTE, but a reader of the file learns the time there is nominal."""
     rate = timeline.sample_rate
-    blocks = [_header(title, language)]
+    blocks = [(0, _header(title, language))]
+    for span in timeline.steps:
+        if span.id in open_steps:
+            start, end = _ms(span.perform_start, rate), _ms(span.perform_end, rate)
+            note = (
+                f"NOTE until done: step {_one_line(span.id)} waits for the listener in guidecast "
+                f"play; here it has its nominal time, {timestamp(start)} to {timestamp(end)}"
+            )
+            blocks.append((span.perform_start, note))
     for number, cue in enumerate(spoken(timeline), 1):
         start, end = _ms(cue.start, rate), _ms(cue.end, rate)
-        blocks.append(
+        text = (
             f"{number}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n{_escape_vtt(cue.text)}"
         )
-    return "\n\n".join(blocks) + "\n"
+        blocks.append((cue.start, text))
+    blocks.sort(key=lambda block: block[0])  # stable: a note comes before words at its time
+    return "\n\n".join(text for _, text in blocks) + "\n"
 
 
 def chapters_webvtt(

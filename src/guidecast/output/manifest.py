@@ -75,6 +75,7 @@ def background_entry(bed: Bed) -> dict[str, Any]:
 
 def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any) -> dict:
     rate = timeline.sample_rate
+    open_steps = {step.id for step in routine.all_steps() if step.until_done}
     steps = []
     for span, place in zip(timeline.steps, places(timeline.steps), strict=True):
         entry: dict[str, Any] = {
@@ -94,6 +95,8 @@ def manifest(routine: Routine, timeline: Timeline, audio_name: str, **extra: Any
             entry["rounds"] = span.rounds
         if span.block is not None:
             entry["block"] = span.block
+        if span.id in open_steps:  # waits for the listener in play; here its nominal time
+            entry["until"] = "done"
         steps.append(entry)
     cues = [
         {

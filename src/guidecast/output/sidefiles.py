@@ -75,9 +75,10 @@ def write_captions(written: Written) -> Files:
     """WebVTT and SRT captions, LRC lyrics, and the chapters as WebVTT."""
     timeline, title = written.session.timeline, written.session.routine.title
     language = written.session.routine.language
+    open_steps = {step.id for step in written.session.routine.all_steps() if step.until_done}
     files: Files = []
     for suffix, role, text in (
-        (".vtt", "captions", webvtt(timeline, title, language)),
+        (".vtt", "captions", webvtt(timeline, title, language, open_steps)),
         (".srt", "captions", srt(timeline)),
         (".lrc", "lyrics", lrc(timeline, title, ARTIST)),
         (

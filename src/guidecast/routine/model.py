@@ -131,6 +131,9 @@ class Step:
     title: str
     say: tuple[str, ...]
     duration: TimeRange  # time to perform, after the words; per side when there are sides
+    # `duration: {until: done, nominal: 3m}`: live playback waits for the listener ("done", a
+    # key) instead of a clock; `duration` holds the nominal time a built file gives the step.
+    until_done: bool = False
     pause: float = 0.0  # silence after the step
     sides: tuple[str, ...] = ()
     side_pause: float = 0.0  # silence between sides

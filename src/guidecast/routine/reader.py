@@ -38,6 +38,7 @@ from guidecast.routine.nodes import (
     empty_text,
     yaml_int,
 )
+from guidecast.routine.until import read_step_duration
 from guidecast.routine.yaml_safety import INT_TAG, compose, read_text
 
 MAX_STEPS = 2_000
@@ -317,9 +318,7 @@ class _RoutineReader(NodeReader):
         what = f"step {cut(step_id)!r}" if step_id else "step"
         title = self.field(entries, "title", lambda n: self.string(n, f"{what} title"), None)
         say = self.field(entries, "say", lambda n: self.spoken(n, f"{what} say"), ())
-        duration = self.field(
-            entries, "duration", lambda n: self.time_range(n, f"{what} duration"), None
-        )
+        duration, until_done = read_step_duration(self, entries, what)
         pause = self.field(entries, "pause", lambda n: self.duration(n, f"{what} pause"), 0.0)
         sides, side_pause = self.field(entries, "sides", lambda n: self._sides(n, what), ((), 0.0))
         cues = self.field(entries, "cues", lambda n: self._cues(n, f"{what} cues"), CueSettings())
@@ -335,6 +334,7 @@ class _RoutineReader(NodeReader):
             title=title,
             say=say,
             duration=duration,
+            until_done=until_done,
             pause=pause,
             sides=sides,
             side_pause=side_pause,

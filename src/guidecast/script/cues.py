@@ -5,7 +5,13 @@ Each `CueKind` says, in one place, what the script, the timeline and live playba
 - `place`: where it wants to be heard in a perform time (the timeline keeps it if it fits);
 - `minimum`: the perform time it needs whole (a count or a countdown never loses a number);
 - `structural`: which of its texts decide the session's length (live playback speaks those
-  first).
+  first);
+- `fixed` / `waiting`: whether it is heard in a perform time with a clock, and in one that
+  waits for the listener (an open step, `duration: {until: done, ...}`, in `guidecast play`).
+  A countdown, "halfway", "time left" and "next up" point at an end that is not known while
+  the player waits, so they are not said there; reminders are, over and over (see
+  `wait_loop`), after the "take your time" line of the `waiting` kind. A built file has no
+  waiting: an open step is a fixed step of its nominal time there, every kind as usual.
 `KINDS` is in priority order: when two cues want the same moment, the earlier kind keeps it.
 
 Adding a cue kind: an entry here, its setting in routine/model.py (`CueSettings` or `Step`) and
@@ -89,6 +95,8 @@ class CueKind:
     structural: Texts = _none
     reported: bool = True  # a dropped cue of this kind is reported (ticks give way by design)
     rings_on: Callable[[Visit], float] | None = None  # seconds it may sound past the perform time
+    fixed: bool = True  # heard in a perform time with a clock
+    waiting: bool = False  # heard while an open step waits for the listener
 
 
 def time_left_text(bank: PhraseBank, seconds: float) -> str:
@@ -242,7 +250,12 @@ def _keep_going_texts(visit: Visit, bank: PhraseBank) -> list[str]:
 
 def _keep_going_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
     keep_going = visit.cues.keep_going
-    if keep_going:
+    if keep_going and visit.waits:
+        start, end = wait_loop(visit, bank, _room_seconds(room))
+        every = (end - start) / len(keep_going.say)
+        for index, line in enumerate(keep_going.say):
+            yield Wanted(room.low + room.s(start + index * every), line)
+    elif keep_going:
         every, lines = room.s(keep_going.every), keep_going.say
         for index, at in enumerate(range(room.low + every, room.high - every // 2, every)):
             yield Wanted(at, lines[index % len(lines)])
@@ -261,6 +274,46 @@ def _tick_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
                 yield Wanted(at, sound="tick")
 
 
+# -- waiting: "Take your time...", when an open step's words are said, in `guidecast play` ----
+# Then the player waits for "done" (or a key), looping [start, end) of `wait_loop`: one turn of
+# the step's reminders, the first one interval after the line, so they come every interval for
+# as long as it waits. Without reminders the loop is empty and the player stands still.
+
+
+def _waiting_texts(visit: Visit, bank: PhraseBank) -> list[str]:
+    key = "waiting_listen" if visit.waits == "voice" else "waiting"
+    return [bank.say(key)] if visit.waits and bank.says(key) else []
+
+
+def wait_loop(
+    visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]
+) -> tuple[float, float]:
+    """Where a waiting visit loops, in seconds from its perform time's start: (start, end)."""
+    line = sum(seconds(text) + CUE_GAP for text in _waiting_texts(visit, bank))
+    keep_going = visit.cues.keep_going
+    if not keep_going:
+        return line, line
+    # A reminder longer than the interval would run into the next one: the interval widens.
+    every = max(keep_going.every, max(seconds(text) for text in keep_going.say) + CUE_GAP)
+    return line + every, line + every * (1 + len(keep_going.say))
+
+
+def _waiting_place(visit: Visit, bank: PhraseBank, room: Room) -> Iterator[Wanted]:
+    for text in _waiting_texts(visit, bank):
+        yield Wanted(room.low, text)
+
+
+def _waiting_minimum(visit: Visit, bank: PhraseBank, seconds: Callable[[str], float]) -> float:
+    return wait_loop(visit, bank, seconds)[1] if visit.waits else 0.0
+
+
+def _waiting_structural(visit: Visit, bank: PhraseBank) -> list[str]:
+    """The line and the reminders: they set the loop, so the perform time."""
+    keep_going = visit.cues.keep_going
+    reminders = list(keep_going.say) if keep_going and visit.waits else []
+    return _waiting_texts(visit, bank) + reminders
+
+
 KINDS: tuple[CueKind, ...] = (
     # Every number of a count or countdown is structural: the longest sets their spacing.
     CueKind(
@@ -275,17 +328,31 @@ KINDS: tuple[CueKind, ...] = (
     CueKind("next_up", _next_up_texts, _next_up_place),
     CueKind("time_left", _time_left_texts, _time_left_place),
     CueKind("halfway", _halfway_texts, _halfway_place),
-    CueKind("keep_going", _keep_going_texts, _keep_going_place),
+    CueKind("keep_going", _keep_going_texts, _keep_going_place, waiting=True),
     CueKind("tick", _none, _tick_place, reported=False),
+    CueKind(
+        "waiting",
+        _waiting_texts,
+        _waiting_place,
+        _waiting_minimum,
+        _waiting_structural,
+        fixed=False,
+        waiting=True,
+    ),
 )
 PRIORITY = tuple(kind.name for kind in KINDS)  # which cue keeps its moment: earlier wins
 BY_NAME = {kind.name: kind for kind in KINDS}
 
 
+def kinds_for(visit: Visit) -> tuple[CueKind, ...]:
+    """The kinds heard in a visit: those of a perform time with a clock, or of one that waits."""
+    return tuple(kind for kind in KINDS if (kind.waiting if visit.waits else kind.fixed))
+
+
 def visit_texts(visit: Visit, bank: PhraseBank) -> list[str]:
     """Every text a visit may speak: its lead lines, then each kind's cues."""
     texts = [line.text for line in visit.lead]
-    for kind in KINDS:
+    for kind in kinds_for(visit):
         texts += kind.texts(visit, bank)
     return texts
 
@@ -293,6 +360,6 @@ def visit_texts(visit: Visit, bank: PhraseBank) -> list[str]:
 def structural_texts(visit: Visit, bank: PhraseBank) -> list[str]:
     """The texts of a visit whose lengths decide the session's length."""
     texts = [line.text for line in visit.lead]
-    for kind in KINDS:
+    for kind in kinds_for(visit):
         texts += kind.structural(visit, bank)
     return texts

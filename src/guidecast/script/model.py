@@ -34,6 +34,10 @@ class Visit:
     side: str | None = None
     next_title: str | None = None  # the next step's title, when "next up" should announce it
     block: str | None = None  # the title of its rounds block, when the routine gives one
+    # An open step (`until: done`) in `guidecast play`: it waits for the listener, told by
+    # keys ("keys") or by voice too ("voice"). None: a perform time with a clock (a built file
+    # gives an open step its nominal time).
+    waits: str | None = None
 
     @property
     def last_side(self) -> bool:
@@ -71,6 +75,11 @@ class Script:
         texts += [(line.text, "the outro") for line in self.closing]
         return texts
 
+    def built(self) -> Script:
+        """This script as a built file has it: open steps run their nominal time, so the intro's
+        "this session takes about N minutes" is the built session's length in play too."""
+        return replace(self, visits=tuple(replace(v, waits=None) for v in self.visits))
+
     @property
     def tells_length(self) -> bool:
         """Whether the intro says how long the session takes (not when turned off)."""
@@ -83,7 +92,12 @@ class Script:
         return self.phrases.session_length(seconds)
 
 
-def make_script(routine: Routine) -> Script:
+WAIT_FOR = ("keys", "voice")
+
+
+def make_script(routine: Routine, wait_for: str | None = None) -> Script:
+    """The script of a routine. `wait_for` ("keys" or "voice", in `guidecast play`): open
+    steps wait for the listener after their words; None (a build): they run their nominal time."""
     bank = bank_for(routine.language, routine.phrases)
     visits: list[Visit] = []
     for item in routine.steps:
@@ -102,6 +116,8 @@ def make_script(routine: Routine) -> Script:
                     visits += [replace(visit, block=item.title) for visit in found]
         else:
             visits += _visits(routine, bank, item, None, None, False)
+    if wait_for is not None:
+        visits = [replace(v, waits=wait_for) if v.step.until_done else v for v in visits]
     visits = _with_next_titles(visits)
     opening = tuple(Line("intro", t) for t in routine.intro) + tuple(
         Line("safety", t) for t in routine.safety

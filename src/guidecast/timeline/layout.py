@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from guidecast.core.durations import TimeRange, format_duration
 from guidecast.core.errors import UsageError
 from guidecast.routine.pacing import MAX_PACE, MIN_PACE, Pacing
-from guidecast.script.cues import CUE_GAP, KINDS, Room, count_every, sound_samples
+from guidecast.script.cues import CUE_GAP, Room, count_every, kinds_for, sound_samples, wait_loop
 from guidecast.script.model import Line, Script, Visit
 from guidecast.timeline.limits import MAX_SESSION_S, session_too_long
 from guidecast.timeline.notes import Note, note_for
@@ -66,6 +66,9 @@ class StepSpan:
     rounds: int | None = None
     side: str | None = None
     block: str | None = None  # its rounds block's title, when the routine gives one
+    # An open step waiting for the listener (in play): the player loops [start, end) of the
+    # perform time until "done" (script/cues.py, `wait_loop`); at one sample when start == end.
+    hold: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,16 @@ def perform_times(
         asked = [r.middle * pacing.pace if p is None else _stretch(r, p) for r in ranges]
         return [(a, max(a, m)) for a, m in zip(asked, minimums, strict=True)]
 
+    def waited(times: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        # A visit that waits for the listener has no time to pace: its perform time is its
+        # words' wait loop. --length is fitted as for the built session (nominal times), so
+        # the other steps get the times a built file gives them.
+        return [
+            (m, m) if v.waits else t for v, t, m in zip(script.visits, times, minimums, strict=True)
+        ]
+
     if pacing.length is None:
-        return at(None)
+        return waited(at(None))
     target = pacing.length - fixed_samples / sample_rate
 
     def total(p: float) -> float:
@@ -145,7 +156,7 @@ def perform_times(
             low = middle
         else:
             high = middle
-    return at(high)
+    return waited(at(high))
 
 
 def _stretch(time: TimeRange, p: float) -> float:
@@ -240,7 +251,8 @@ class _Layout:
         def seconds(text: str) -> float:
             return self.clip(text) / self.rate
 
-        return max(MIN_PERFORM, *(kind.minimum(visit, self.bank, seconds) for kind in KINDS))
+        kinds = kinds_for(visit)
+        return max(MIN_PERFORM, *(kind.minimum(visit, self.bank, seconds) for kind in kinds))
 
     def lay_out(self, opening: list[Line], perform_seconds: list[tuple[float, float]]) -> Timeline:
         cues: list[Cue] = []
@@ -311,6 +323,11 @@ class _Layout:
         t += self.s(BEFORE_PERFORM)
         perform_start, perform_end = t, t + perform
         cues += self._perform_cues(visit, perform_start, perform_end, notes)
+        hold = None
+        if visit.waits:
+            loop = wait_loop(visit, self.bank, lambda text: self.clip(text) / self.rate)
+            start_at, end_at = (perform_start + self.s(x) for x in loop)
+            hold = (start_at, end_at) if end_at > start_at else (perform_end, perform_end)
         t = perform_end + self.s(self._after(visit))
         steps.append(
             StepSpan(
@@ -324,6 +341,7 @@ class _Layout:
                 visit.rounds,
                 visit.side,
                 visit.block,
+                hold,
             )
         )
         return t
@@ -337,7 +355,7 @@ class _Layout:
         # room is said by the next one (timeline/reminders.py), so none of the list is lost.
         lines = visit.cues.keep_going.say if visit.cues.keep_going else ()
         reminders = Reminders(lines, self.owed)
-        for kind in KINDS:
+        for kind in kinds_for(visit):
             for wanted in kind.place(visit, self.bank, room):
                 text, sound = wanted.text, wanted.sound
                 if kind.name == "keep_going":
