@@ -6,7 +6,8 @@ these hold:
 
 - it stands alone: from MIN_COMMAND_S to MAX_COMMAND_S long (the guide's sentences and a
   conversation in the room are longer);
-- it is not the session's own voice: the player marks when its output is sounding, and an
+- it is not the session's own voice: the player marks when a cue (speech, a chime) is
+  sounding, from the timeline, not the mix (a sound bed under it is no voice), and an
   utterance that overlaps that time, or the ECHO_TAIL_S after it, is dropped (the gate);
 - decoded against a grammar that offers, besides the command phrases, any run of the session's
   own words and common English words, its best path is one command phrase alone. So "Next up:
@@ -37,7 +38,6 @@ MAX_COMMAND_S = 1.6
 ECHO_TAIL_S = 0.35  # the room's echo of the guide's voice, and the device's own buffering
 ENDPOINT_WINDOW_S = 0.24  # silence that ends an utterance: most of the latency
 CHUNK_S = 0.03
-SOUNDING = 64  # |sample| above this in the player's output: the session is sounding
 VAD_MODE = 0  # webrtc VAD, loose: an aggressive mode cut short words at 40 dB SNR
 
 COMMAND_WEIGHT = 1  # prior of the command path against the phone loop (see Recognizer)
@@ -149,25 +149,20 @@ def _phone_lines(dictionary: Path) -> Iterator[list[str]]:
 
 
 class Gate:
-    """Wall-clock spans when the player's output is sounding; thread-safe.
+    """Wall-clock spans when the session's voice is sounding; thread-safe.
 
-    The player calls `sounding(start, end)` from its device callback for every stretch of
-    non-silent output; an utterance that overlaps a span, or ECHO_TAIL_S after it, is the
-    session's own voice (or could hide it), and is dropped.
+    The player calls `sounding(start, end)` from its device callback for every period with a
+    cue in it (a spoken line or a chime: the timeline says where they are); an utterance that
+    overlaps a span, or ECHO_TAIL_S after it, is the session's own voice (or could hide it),
+    and is dropped. A sound bed is not the voice: it is steady, it is under every minute of a
+    session, and gating on it would drop every command (the recognizer copes with it as with
+    any steady room noise).
     """
 
     def __init__(self, tail: float = ECHO_TAIL_S) -> None:
         self.tail = tail
         self._spans: deque[tuple[float, float]] = deque(maxlen=4096)
         self._lock = threading.Lock()
-
-    def output(self, pcm: bytes, start: float, end: float) -> None:
-        """The player sent `pcm` to the device at `start`; heard until `end` at the latest."""
-        import numpy
-
-        samples = numpy.frombuffer(pcm, dtype=numpy.int16)
-        if samples.size and int(numpy.abs(samples.astype(numpy.int32)).max()) > SOUNDING:
-            self.sounding(start, end)
 
     def sounding(self, start: float, end: float) -> None:
         with self._lock:

@@ -9,7 +9,6 @@ import queue
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +16,6 @@ from guidecast.core import defaults
 from guidecast.core.errors import UsageError
 from guidecast.live.player import Event, Player, handle_key
 from guidecast.live.show import Show, Snapshot
-from guidecast.routine.background import Background
 from guidecast.routine.pacing import Pacing
 from guidecast.timeline.layout import LEAD_IN, Timeline
 
@@ -89,8 +87,6 @@ def play(
     from guidecast.live.view import PlainView, ScreenView, keys_from_terminal
 
     started = time.monotonic() if started is None else started
-    if listen or listen_from is not None:
-        pacing = _without_bed(routine, pacing)
     slot: ShowSlot | None = None
     if is_built(routine):
         show: Show = open_show(routine, pacing)
@@ -133,21 +129,6 @@ def play(
         if error is not None:
             raise error
     return player
-
-
-def _without_bed(routine: str, pacing: Pacing) -> Pacing:
-    """The pacing with the sound bed off, for listening: the gate (live/listen.py) takes any
-    sound the player makes for the guide's voice, so over a bed it would never open and no
-    command would be heard. A bed asked for on the command line is refused in one line."""
-    asked = pacing.background
-    if asked is not None and not asked.off:
-        raise UsageError(
-            "--listen cannot hear commands over a sound bed yet: leave out --background, "
-            "or play without --listen"
-        )
-    if is_built(routine):
-        return pacing  # a built file keeps its bed (the README says so)
-    return replace(pacing, background=Background(off=True))
 
 
 NO_MICROPHONE = "--listen: no microphone could be opened; playing on, steered by keys"
