@@ -29,8 +29,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
+
 from guidecast.core.errors import UsageError
 from guidecast.language.commands import CommandWords
+from guidecast.live.denoise import Denoiser
 
 RATE = 16000  # what the acoustic model was trained on
 MIN_COMMAND_S = 0.12
@@ -88,6 +91,7 @@ class Recognizer:
             window=ENDPOINT_WINDOW_S, ratio=0.8, vad_mode=VAD_MODE, sample_rate=RATE
         )
         self.frame_bytes: int = self.endpointer.frame_bytes
+        self.denoiser = Denoiser(RATE)
         self._pending = bytearray()
         self._utterance = bytearray()
         self._start = 0.0
@@ -103,6 +107,7 @@ class Recognizer:
             frame = bytes(self._pending[:step])
             del self._pending[:step]
             self.samples += step // 2
+            self.denoiser.hear(numpy.frombuffer(frame, dtype=numpy.int16).astype(float))
             was = self.endpointer.in_speech
             speech = self.endpointer.process(frame)
             if speech is None:
@@ -120,12 +125,14 @@ class Recognizer:
 
     def _decode(self, start: float, end: float) -> Heard | None:
         self.utterances += 1
-        pcm = bytes(self._utterance)
+        heard = numpy.frombuffer(bytes(self._utterance), dtype=numpy.int16).astype(float)
         self._utterance = bytearray()
         spoken = end - start
         if not MIN_COMMAND_S <= spoken <= MAX_COMMAND_S:
             return None
         self.decoded += 1
+        cleaned = self.denoiser.clean(heard)
+        pcm = numpy.clip(numpy.round(cleaned), -32768, 32767).astype(numpy.int16).tobytes()
         decoder = self.decoder
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
