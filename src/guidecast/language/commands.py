@@ -1,15 +1,16 @@
 """The words a listener may say to steer `guidecast play --listen`, per language.
 
 Each language maps a spoken phrase to an action; several phrases may share one ("wait",
-"pause" and "stop"). The recognizer (live/listen.py) decodes each stand-alone utterance against
-these phrases and a phone loop that stands for anything else, so a phrase here should not sound
-like another one, nor be a word the guide itself says alone.
+"pause" and "stop"). The recognizer (live/listen.py) decodes each stand-alone utterance
+against these phrases and a garbage path (any one phone) that stands for anything else, so a
+phrase here should not sound like another one, nor be a word the guide itself says alone.
 
 Each action has a phrase chosen to be heard in noise, first, and the plain word of the issue
-that asked for listening after it. Measured (tests/live/test_listen.py: eight voices, two rates,
-white noise at 10 dB SNR): the plain one-syllable words lose their stops and fricatives ("next",
-"stop", "back", "pause", "finish", "faster", "slower": 0 to 7 of 16 each) while voiced phrases of
-two or three syllables survive ("wait", "move on", "previous", "more time", "less time",
+that asked for listening after it. Measured on the recordings of
+tests/live/test_listen_accuracy.py (eight voices, two rates, white noise at 10 dB SNR): the
+plain one-syllable words lose their stops and fricatives ("next", "stop", "back", "pause",
+"finish", "faster", "slower": 0 to 7 of 16 each) while voiced phrases of two or three
+syllables survive ("wait", "move on", "previous", "more time", "less time",
 "finish now", "i'm done": 14 to 16 of 16 each). "the end" was tried for finish and dropped: a
 "pause" in quiet was heard as it 9 times in 16.
 

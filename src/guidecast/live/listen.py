@@ -9,10 +9,10 @@ these hold:
 - it is not the session's own voice: the player marks when a cue (speech, a chime) is
   sounding, from the timeline, not the mix (a sound bed under it is no voice), and an
   utterance that overlaps that time, or the ECHO_TAIL_S after it, is dropped (the gate);
-- decoded against a grammar that offers, besides the command phrases, any run of the session's
-  own words and common English words, its best path is one command phrase alone. So "Next up:
-  circles", said by the guide or anyone, decodes as those words and is no command; the bare
-  word "next" is.
+- decoded (after live/denoise.py takes the room's steady noise out) against a grammar that
+  offers, besides the command phrases, any one phone held as long as it lasts (a garbage
+  path), its best path is one command phrase alone. So "Next up: circles", said by the guide
+  or anyone, goes to the garbage path and is no command; the bare word "next" is one.
 
 The decoder only runs on short utterances after they end, so it costs little while the
 session plays (scripts/bench measures it).
@@ -20,10 +20,8 @@ session plays (scripts/bench measures it).
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-import wave
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,16 +29,14 @@ from pathlib import Path
 
 import numpy
 
-from guidecast.core.errors import UsageError
 from guidecast.language.commands import CommandWords
 from guidecast.live.denoise import Denoiser
+from guidecast.live.sources import RATE, Source
 
-RATE = 16000  # what the acoustic model was trained on
 MIN_COMMAND_S = 0.12
 MAX_COMMAND_S = 1.6
 ECHO_TAIL_S = 0.35  # the room's echo of the guide's voice, and the device's own buffering
 ENDPOINT_WINDOW_S = 0.24  # silence that ends an utterance: most of the latency
-CHUNK_S = 0.03
 VAD_MODE = 0  # webrtc VAD, loose: an aggressive mode cut short words at 40 dB SNR
 
 COMMAND_WEIGHT = 1  # prior of the command path against the phone loop (see Recognizer)
@@ -185,117 +181,6 @@ class Gate:
             return not any(a < end and start < b + self.tail for a, b in self._spans)
 
 
-# -- sources ------------------------------------------------------------------------------
-
-
-class Source:
-    """Audio to listen to, 16 kHz mono 16-bit, in chunks, with the wall time of its start."""
-
-    began: float = 0.0
-
-    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
-def read_wav(path: Path) -> bytes:
-    """A WAV file's audio as 16 kHz mono 16-bit PCM; a clear error naming it otherwise."""
-    import miniaudio
-
-    try:
-        with wave.open(str(path), "rb") as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            data = wav.readframes(wav.getnframes())
-    except FileNotFoundError:
-        raise UsageError(f"--listen-from {path}: no such file") from None
-    except (OSError, wave.Error, EOFError) as err:
-        raise UsageError(f"--listen-from {path}: not a WAV file ({err})") from None
-    formats = {1: miniaudio.SampleFormat.UNSIGNED8, 2: miniaudio.SampleFormat.SIGNED16}
-    if width not in formats:
-        raise UsageError(f"--listen-from {path}: {8 * width}-bit WAV; expected 8 or 16-bit PCM")
-    if channels == 1 and rate == RATE and width == 2:
-        return data
-    out = miniaudio.convert_frames(
-        formats[width], channels, rate, data, miniaudio.SampleFormat.SIGNED16, 1, RATE
-    )
-    return bytes(out)
-
-
-class FileSource(Source):
-    """A WAV file played into the recognizer in real time, from when listening starts: its
-    second 3.0 is heard 3.0 s after the session's first sound, as a microphone would."""
-
-    def __init__(self, path: Path, realtime: bool = True) -> None:
-        self.path = path
-        self.pcm = read_wav(path)
-        self.realtime = realtime
-
-    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
-        size = round(CHUNK_S * RATE) * 2
-        self.began = time.monotonic()
-        for offset in range(0, len(self.pcm), size):
-            if stop.is_set():
-                return
-            if self.realtime:
-                due = self.began + offset / 2 / RATE
-                wait = due - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-            yield self.pcm[offset : offset + size]
-        # the endpointer needs silence after a last word to end it
-        yield bytes(round(1.0 * RATE) * 2)
-
-
-class MicSource(Source):
-    """The default microphone through miniaudio, captured at 16 kHz mono."""
-
-    def __init__(self) -> None:
-        import miniaudio
-
-        from guidecast.live.devices import _quiet_stderr
-
-        self._queue: deque[bytes] = deque()
-        self._ready = threading.Event()
-        try:
-            with _quiet_stderr():
-                self.device = miniaudio.CaptureDevice(
-                    input_format=miniaudio.SampleFormat.SIGNED16,
-                    nchannels=1,
-                    sample_rate=RATE,
-                    buffersize_msec=round(CHUNK_S * 1000),
-                )
-        except miniaudio.MiniaudioError as err:
-            reason = err.args[0] if err.args else str(err)
-            raise OSError(f"no microphone ({reason})") from None
-        if self.device.backend.lower() == "null":
-            self.device.close()
-            raise OSError("no microphone found")
-
-    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
-        def take() -> Iterator[None]:
-            while True:
-                data = yield
-                self._queue.append(bytes(data))
-                self._ready.set()
-
-        taker = take()
-        next(taker)
-        self.device.start(taker)
-        self.began = time.monotonic()
-        while not stop.is_set():
-            if not self._ready.wait(0.1):
-                continue
-            self._ready.clear()
-            while self._queue:
-                yield self._queue.popleft()
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.device.close()
-
-
 # -- the listener thread ------------------------------------------------------------------
 
 
@@ -348,10 +233,3 @@ class Listener:
         if self._thread is not None:
             self._thread.join(timeout=2)
         self.source.close()
-
-
-def open_source(listen_from: Path | None) -> Source:
-    """The WAV file, or the microphone (OSError when there is none)."""
-    if listen_from is not None:
-        return FileSource(listen_from)
-    return MicSource()

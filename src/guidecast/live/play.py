@@ -20,7 +20,8 @@ from guidecast.routine.pacing import Pacing
 from guidecast.timeline.layout import LEAD_IN, Timeline
 
 if TYPE_CHECKING:
-    from guidecast.live.listen import Heard, Listener, Source
+    from guidecast.live.listen import Heard, Listener
+    from guidecast.live.sources import Source
     from guidecast.speech.workers import SpeechPool
 
 
@@ -139,7 +140,7 @@ def _listen_source(listen_from: Path | None) -> Source | None:
     none: the session plays on with keys, after a warning)."""
     import importlib.util
 
-    from guidecast.live.listen import FileSource, MicSource
+    from guidecast.live.sources import FileSource, MicSource
 
     if importlib.util.find_spec("pocketsphinx") is None:
         raise UsageError("--listen needs pocketsphinx: pip install 'guidecast[listen]'")
