@@ -6,9 +6,10 @@ process of its own (`scripts/bench_listen.py child ...`), which reports:
 
 - latency: from the end of each command word (where the recording puts it) to the player
   acting on it, as the listener measures it;
-- CPU: the process's CPU seconds (all its threads: the player's device callback, the view,
-  the listener; not the speech workers, which are processes of their own) over the wall
-  seconds of the steady part (from STEADY_S in to the end), and the listener thread's own;
+- CPU: the player's process's CPU seconds (all its threads: the device callback, the view,
+  the listener thread feeding the recognizer; not the speech workers) over the wall seconds
+  of the steady part (from STEADY_S in to the end), and the recognizer process's own CPU
+  seconds over the time it listened;
 - the device callback: the longest gap between two calls and the longest call. The null
   device asks every PERIOD_MS; a real device plays from a buffer a few periods deep, so a
   gap of more than LATE_MS is counted as a period a real device could have run dry in.
@@ -67,6 +68,8 @@ def make_recording(path: Path) -> list[float]:
     at, index = STEADY_S, 0
     while at + 2 < SECONDS:
         word = words[index % 2].astype(float)
+        loud = numpy.flatnonzero(numpy.abs(word) > 0.01 * numpy.abs(word).max())
+        word = word[: loud[-1] + 1]  # the word ends where its sound does, not its clip
         start = round(at * RATE)
         out[start : start + len(word)] += word
         ends.append(at + len(word) / RATE)
@@ -141,6 +144,9 @@ def child(routine: str, recording: str, ends: list[float]) -> dict:
     return {
         "cpu_share": (c1 - c0) / (w1 - w0),
         "listener_share": listener.busy / listening if listener else 0.0,
+        "recognizer_share": getattr(listener.recognizer, "cpu", 0.0) / listening
+        if listener
+        else 0.0,
         "latencies": latencies,
         "gated": listener.gated if listener else 0,
         "heard": len(heard),
@@ -183,7 +189,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|")
     for label, run in runs.items():
         print(
-            f"| {label} | {100 * run['cpu_share']:.1f}% | {100 * run['listener_share']:.1f}% | "
+            f"| {label} | {100 * run['cpu_share']:.1f}% | {100 * run['recognizer_share']:.1f}% | "
             f"{run['max_gap_ms']:.1f} ms | {run['late_periods']} of {run['periods']} | "
             f"{run['max_fill_ms']:.2f} ms |"
         )

@@ -18,7 +18,7 @@ from guidecast.core.defaults import BED_LEVEL_LU, BED_SOUNDS
 from guidecast.core.errors import UsageError
 from guidecast.language.commands import ACTIONS, ENGLISH, commands_for
 from guidecast.live.devices import MAX_AHEAD_S
-from guidecast.live.listen import Gate, Recognizer
+from guidecast.live.listen import Gate, Recognizer, RecognizerProcess
 from guidecast.live.play import play
 from guidecast.live.player import ACTIONS as PLAYER_ACTIONS
 from guidecast.live.player import Event, Player
@@ -241,3 +241,26 @@ def test_a_sound_bed_in_the_microphone_takes_no_action(sound: str) -> None:
         recognizer = Recognizer(ENGLISH)
         heard = recognizer.feed(pcm(rain * gain)) + recognizer.feed(bytes(RATE * 2))
         assert heard == [], (sound, gain, [h.phrase for h in heard])
+
+
+def test_the_recognizer_process_hears_what_the_recognizer_hears() -> None:
+    """The player's recognizer runs in a process of its own (pocketsphinx holds the GIL while
+    it decodes); it must hear the same, and say so in one line when it cannot start."""
+    words = say("pyttsx3", "gmw/en-us", ["move on", "wait"])
+    pad = numpy.zeros(RATE)
+    audio = pcm(numpy.concatenate([pad, words[0], pad, words[1], pad]))
+    here = Recognizer(ENGLISH).feed(audio)
+    there = RecognizerProcess("en")
+    try:
+        heard = there.feed(audio)
+        assert [h.phrase for h in heard] == [h.phrase for h in here] == ["move on", "wait"]
+        assert there.cpu > 0
+    finally:
+        there.close()
+    assert not there.worker.process.is_alive()
+    broken = RecognizerProcess("xx")
+    try:
+        with pytest.raises(RuntimeError, match="no command words for language 'xx'"):
+            broken.feed(audio)
+    finally:
+        broken.close()

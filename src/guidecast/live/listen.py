@@ -20,11 +20,13 @@ session plays (scripts/bench measures it).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy
@@ -181,6 +183,65 @@ class Gate:
             return not any(a < end and start < b + self.tail for a, b in self._spans)
 
 
+# -- the recognizer's own process ---------------------------------------------------------
+
+
+class RecognizerProcess:
+    """A Recognizer in a process of its own, fed and answered over a pipe.
+
+    pocketsphinx holds the GIL while it decodes: a 1.5 s utterance took 0.22 s, and a thread
+    asking for the GIL every 2 ms waited up to 0.4 s meanwhile. The player's device callback is
+    such a thread, so in the player's process every command would risk a gap in the sound. Here
+    the listener thread only waits on the pipe (the GIL free), and the decoding runs on the
+    other core. `cpu` is the process's CPU seconds so far.
+    """
+
+    def __init__(self, language: str) -> None:
+        from guidecast.core.processes import WorkerProcess
+
+        self.worker = WorkerProcess(_recognize, language)
+        self.cpu = 0.0
+
+    def feed(self, pcm: bytes) -> list[Heard]:
+        self.worker.conn.send_bytes(pcm)
+        answer, detail = self.worker.conn.recv()
+        if answer == "error":
+            raise RuntimeError(f"the recognizer stopped: {detail}")
+        heard, self.cpu = detail
+        return list(heard)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.worker.conn.send_bytes(b"")  # the end: the process returns
+        self.worker.stop()
+
+
+def _recognize(conn: Connection, language: str) -> None:
+    """The recognizer process: PCM in, the commands heard (and the CPU time so far) out, until
+    an empty message or the pipe closes."""
+    from guidecast.core.processes import ignore_sigint
+    from guidecast.language.commands import commands_for
+
+    ignore_sigint()
+    try:
+        words = commands_for(language)
+        if words is None:
+            raise ValueError(f"no command words for language {language!r}")
+        recognizer = Recognizer(words)
+    except Exception as err:  # sent as text, answered to the first audio
+        conn.recv_bytes()
+        conn.send(("error", f"{type(err).__name__}: {err}"))
+        return
+    while True:
+        try:
+            pcm = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if not pcm:
+            return
+        conn.send(("ok", (recognizer.feed(pcm), time.process_time())))
+
+
 # -- the listener thread ------------------------------------------------------------------
 
 
@@ -191,7 +252,7 @@ class Listener:
     def __init__(
         self,
         source: Source,
-        recognizer: Recognizer,
+        recognizer: Recognizer | RecognizerProcess,
         gate: Gate | None,
         act: Callable[[Heard, float], None],
     ) -> None:
@@ -201,7 +262,7 @@ class Listener:
         self.act = act
         self.gated = 0  # commands heard while the session sounded: dropped
         self.latencies: list[float] = []  # end of the word -> acted on, wall seconds
-        self.busy = 0.0  # CPU seconds the recognizer took
+        self.busy = 0.0  # CPU seconds this thread took (the recognizer's own: its `cpu`)
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -233,3 +294,5 @@ class Listener:
         if self._thread is not None:
             self._thread.join(timeout=2)
         self.source.close()
+        if isinstance(self.recognizer, RecognizerProcess):
+            self.recognizer.close()

@@ -153,17 +153,17 @@ def _listen_source(listen_from: Path | None) -> Source | None:
 
 
 def _listener(player: Player, source: Source) -> Listener:
-    """Spoken commands to the player, gated against the player's own sound. English words
-    until the show's routine says otherwise (a built session does not say)."""
-    from guidecast.language.commands import ENGLISH
-    from guidecast.live.listen import Gate, Listener, Recognizer
+    """Spoken commands to the player, gated against the player's own voice; recognized in a
+    process of its own (live/listen.py says why). English words until the show's routine
+    says otherwise (a built session does not say)."""
+    from guidecast.live.listen import Gate, Listener, RecognizerProcess
 
     player.gate = Gate()
 
     def act(heard: Heard, wall: float) -> None:
         player.command(heard.action, heard.phrase, wall)
 
-    return Listener(source, Recognizer(ENGLISH), player.gate, act)
+    return Listener(source, RecognizerProcess("en"), player.gate, act)
 
 
 class ShowSlot:
