@@ -6,8 +6,8 @@ against these phrases and a garbage path (any one phone) that stands for anythin
 phrase here should not sound like another one, nor be a word the guide itself says alone.
 
 Each action has a phrase chosen to be heard in noise, first, and the plain word of the issue
-that asked for listening after it. Measured on the recordings of
-tests/live/test_listen_accuracy.py (eight voices, two rates, white noise at 10 dB SNR): the
+that asked for listening after it. Measured before the noise filter (live/denoise.py), with
+the voices and rates of tests/live/test_listen_accuracy.py, in white noise at 10 dB SNR: the
 plain one-syllable words lose their stops and fricatives ("next", "stop", "back", "pause",
 "finish", "faster", "slower": 0 to 7 of 16 each) while voiced phrases of two or three
 syllables survive ("wait", "move on", "previous", "more time", "less time",
