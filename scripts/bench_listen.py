@@ -183,8 +183,8 @@ def main() -> int:
             f"median {latencies[len(latencies) // 2]:.3f} s, max {latencies[-1]:.3f} s"
         )
     print(
-        "| run | CPU share of one core | listener thread | longest callback gap | gaps over "
-        f"{LATE_MS:.0f} ms | longest fill |"
+        "| run | player process, CPU of one core | recognizer process | longest callback gap "
+        f"| gaps over {LATE_MS:.0f} ms | longest fill |"
     )
     print("|---|---|---|---|---|---|")
     for label, run in runs.items():
