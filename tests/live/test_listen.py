@@ -264,3 +264,23 @@ def test_the_recognizer_process_hears_what_the_recognizer_hears() -> None:
             broken.feed(audio)
     finally:
         broken.close()
+
+
+def test_a_recognizer_that_dies_is_said_once_and_the_session_plays_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routine = tmp_path / "listen-test.yaml"
+    routine.write_text(ROUTINE.replace("duration: 7s", "duration: 2s"))
+    wav = tmp_path / "quiet.wav"
+    write_wav(wav, numpy.zeros(RATE))
+
+    def dead(self: RecognizerProcess, pcm: bytes) -> list[object]:
+        raise RuntimeError("the recognizer stopped: killed")
+
+    monkeypatch.setattr(RecognizerProcess, "feed", dead)
+    notes: list[str] = []
+    player = play(str(routine), Pacing(), "null", 4.0, warn=notes.append, listen_from=wav)
+    assert player.finished
+    assert notes == [
+        "--listen stopped hearing commands during the session (the recognizer stopped: killed)"
+    ]

@@ -126,6 +126,8 @@ def play(
             output.close()
         show.close()
     player.listener = listener
+    if listener is not None and listener.error is not None and warn:
+        warn(f"--listen stopped hearing commands during the session ({listener.error})")
     for error in (show.error, output.error):
         if error is not None:
             raise error
