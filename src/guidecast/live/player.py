@@ -257,9 +257,7 @@ class Player:
                 self._emit("start", self.position, now)
             start = self.position
             pcm = self.show.pcm(snap, start, take)
-            self._voiced = snap.cue_at(start) is not None or bool(
-                snap.cues_between(start, start + take)
-            )
+            self._voiced = bool(snap.cue_at(start) or snap.cues_between(start, start + take))
             self._crossings(snap, start, start + take, now)
             self.position += take
             self.played += take
