@@ -749,10 +749,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--only",
-        choices=["60m", "8h", "sleep-8h", "sleep-24h", "speech", "sleep", "catalogue"],
+        choices=["60m", "8h", "sleep-8h", "sleep-24h", "speech", "sleep", "catalogue", "listen"],
         help="measure one session only, or the speech sessions (60m, 8h), or the sleep ones "
         "(ten minutes of guidance, then 7 h 45 min or 23 h 35 min of quiet), or a catalogue "
-        "on Dask with 1 and 2 workers (scripts/bench_catalogue.py); default: all but catalogue",
+        "on Dask with 1 and 2 workers (scripts/bench_catalogue.py), or what play --listen "
+        "costs (scripts/bench_listen.py); default: all but catalogue and listen",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each 60-min measurement")
     parser.add_argument("--repeat-long", type=int, default=1, help="runs of each 8-h measurement")
@@ -782,6 +783,10 @@ def main() -> int:
         import bench_catalogue
 
         return bench_catalogue.main()
+    if options.only == "listen":
+        import bench_listen  # scripts/ is on the path: this script's own folder
+
+        return bench_listen.main()
 
     sessions = [
         SessionSpec("60m", "60 min", 120, 21, "s60=45s", options.repeat, pydub=True),

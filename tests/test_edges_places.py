@@ -37,6 +37,13 @@ VOICE_CASES = [
         "gmw/en-us, gmw/en-029 (guidecast voices lists all)",
         id="espeak-id-same-engine-option",
     ),
+    pytest.param(
+        HEAD + voice("id: gmw/en-us+f9"),
+        (),
+        f"{F}:3:13: voice 'gmw/en-us+f9': espeak-ng has no variant 'f9'; close matches: f5, "
+        "f4, f3 (f1 to f5 are female, m1 to m7 male)",
+        id="espeak-variant",
+    ),
 ]
 NEURAL_CASES = [
     pytest.param(

@@ -81,8 +81,9 @@ ListenOption = Annotated[
     bool,
     typer.Option(
         "--listen",
-        help="Hear spoken commands from the microphone (offline): pause, continue, next, "
-        "back, repeat, slower, faster, finish, done.",
+        help="Hear spoken commands from the microphone (offline): wait, continue, move on, "
+        "previous, say again, more time, less time, finish now, I'm done (heard best in "
+        "noise), or pause, next, back, repeat, slower, faster, finish, done.",
     ),
 ]
 ListenFromOption = Annotated[

@@ -6,12 +6,13 @@ these hold:
 
 - it stands alone: from MIN_COMMAND_S to MAX_COMMAND_S long (the guide's sentences and a
   conversation in the room are longer);
-- it is not the session's own voice: the player marks when its output is sounding, and an
+- it is not the session's own voice: the player marks when a cue (speech, a chime) is
+  sounding, from the timeline, not the mix (a sound bed under it is no voice), and an
   utterance that overlaps that time, or the ECHO_TAIL_S after it, is dropped (the gate);
-- decoded against a grammar that offers, besides the command phrases, any run of the session's
-  own words and common English words, its best path is one command phrase alone. So "Next up:
-  circles", said by the guide or anyone, decodes as those words and is no command; the bare
-  word "next" is.
+- decoded (after live/denoise.py takes the room's steady noise out) against a grammar that
+  offers, besides the command phrases, any one phone held as long as it lasts (a garbage
+  path), its best path is one command phrase alone. So "Next up: circles", said by the guide
+  or anyone, goes to the garbage path and is no command; the bare word "next" is one.
 
 The decoder only runs on short utterances after they end, so it costs little while the
 session plays (scripts/bench measures it).
@@ -22,22 +23,22 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import wave
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
-from guidecast.core.errors import UsageError
-from guidecast.language.commands import CommandWords
+import numpy
 
-RATE = 16000  # what the acoustic model was trained on
+from guidecast.language.commands import CommandWords
+from guidecast.live.denoise import Denoiser
+from guidecast.live.sources import RATE, Source
+
 MIN_COMMAND_S = 0.12
 MAX_COMMAND_S = 1.6
 ECHO_TAIL_S = 0.35  # the room's echo of the guide's voice, and the device's own buffering
 ENDPOINT_WINDOW_S = 0.24  # silence that ends an utterance: most of the latency
-CHUNK_S = 0.03
-SOUNDING = 64  # |sample| above this in the player's output: the session is sounding
 VAD_MODE = 0  # webrtc VAD, loose: an aggressive mode cut short words at 40 dB SNR
 
 COMMAND_WEIGHT = 1  # prior of the command path against the phone loop (see Recognizer)
@@ -88,6 +89,7 @@ class Recognizer:
             window=ENDPOINT_WINDOW_S, ratio=0.8, vad_mode=VAD_MODE, sample_rate=RATE
         )
         self.frame_bytes: int = self.endpointer.frame_bytes
+        self.denoiser = Denoiser(RATE)
         self._pending = bytearray()
         self._utterance = bytearray()
         self._start = 0.0
@@ -103,6 +105,7 @@ class Recognizer:
             frame = bytes(self._pending[:step])
             del self._pending[:step]
             self.samples += step // 2
+            self.denoiser.hear(numpy.frombuffer(frame, dtype=numpy.int16).astype(float))
             was = self.endpointer.in_speech
             speech = self.endpointer.process(frame)
             if speech is None:
@@ -120,12 +123,14 @@ class Recognizer:
 
     def _decode(self, start: float, end: float) -> Heard | None:
         self.utterances += 1
-        pcm = bytes(self._utterance)
+        heard = numpy.frombuffer(bytes(self._utterance), dtype=numpy.int16).astype(float)
         self._utterance = bytearray()
         spoken = end - start
         if not MIN_COMMAND_S <= spoken <= MAX_COMMAND_S:
             return None
         self.decoded += 1
+        cleaned = self.denoiser.clean(heard)
+        pcm = numpy.clip(numpy.round(cleaned), -32768, 32767).astype(numpy.int16).tobytes()
         decoder = self.decoder
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
@@ -149,25 +154,20 @@ def _phone_lines(dictionary: Path) -> Iterator[list[str]]:
 
 
 class Gate:
-    """Wall-clock spans when the player's output is sounding; thread-safe.
+    """Wall-clock spans when the session's voice is sounding; thread-safe.
 
-    The player calls `sounding(start, end)` from its device callback for every stretch of
-    non-silent output; an utterance that overlaps a span, or ECHO_TAIL_S after it, is the
-    session's own voice (or could hide it), and is dropped.
+    The player calls `sounding(start, end)` from its device callback for every period with a
+    cue in it (a spoken line or a chime: the timeline says where they are); an utterance that
+    overlaps a span, or ECHO_TAIL_S after it, is the session's own voice (or could hide it),
+    and is dropped. A sound bed is not the voice: it is steady, it is under every minute of a
+    session, and gating on it would drop every command (the recognizer copes with it as with
+    any steady room noise).
     """
 
     def __init__(self, tail: float = ECHO_TAIL_S) -> None:
         self.tail = tail
         self._spans: deque[tuple[float, float]] = deque(maxlen=4096)
         self._lock = threading.Lock()
-
-    def output(self, pcm: bytes, start: float, end: float) -> None:
-        """The player sent `pcm` to the device at `start`; heard until `end` at the latest."""
-        import numpy
-
-        samples = numpy.frombuffer(pcm, dtype=numpy.int16)
-        if samples.size and int(numpy.abs(samples.astype(numpy.int32)).max()) > SOUNDING:
-            self.sounding(start, end)
 
     def sounding(self, start: float, end: float) -> None:
         with self._lock:
@@ -183,115 +183,63 @@ class Gate:
             return not any(a < end and start < b + self.tail for a, b in self._spans)
 
 
-# -- sources ------------------------------------------------------------------------------
+# -- the recognizer's own process ---------------------------------------------------------
 
 
-class Source:
-    """Audio to listen to, 16 kHz mono 16-bit, in chunks, with the wall time of its start."""
+class RecognizerProcess:
+    """A Recognizer in a process of its own, fed and answered over a pipe.
 
-    began: float = 0.0
+    pocketsphinx holds the GIL while it decodes: a 1.5 s utterance took 0.22 s, and a thread
+    asking for the GIL every 2 ms waited up to 0.4 s meanwhile. The player's device callback is
+    such a thread, so in the player's process every command would risk a gap in the sound. Here
+    the listener thread only waits on the pipe (the GIL free), and the decoding runs on the
+    other core. `cpu` is the process's CPU seconds so far.
+    """
 
-    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
-        raise NotImplementedError
+    def __init__(self, language: str) -> None:
+        from guidecast.core.processes import WorkerProcess
+
+        self.worker = WorkerProcess(_recognize, language)
+        self.cpu = 0.0
+
+    def feed(self, pcm: bytes) -> list[Heard]:
+        self.worker.conn.send_bytes(pcm)
+        answer, detail = self.worker.conn.recv()
+        if answer == "error":
+            raise RuntimeError(f"the recognizer stopped: {detail}")
+        heard, self.cpu = detail
+        return list(heard)
 
     def close(self) -> None:
-        pass
+        with contextlib.suppress(OSError):
+            self.worker.conn.send_bytes(b"")  # the end: the process returns
+        self.worker.stop()
 
 
-def read_wav(path: Path) -> bytes:
-    """A WAV file's audio as 16 kHz mono 16-bit PCM; a clear error naming it otherwise."""
-    import miniaudio
+def _recognize(conn: Connection, language: str) -> None:
+    """The recognizer process: PCM in, the commands heard (and the CPU time so far) out, until
+    an empty message or the pipe closes."""
+    from guidecast.core.processes import ignore_sigint
+    from guidecast.language.commands import commands_for
 
+    ignore_sigint()
     try:
-        with wave.open(str(path), "rb") as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            data = wav.readframes(wav.getnframes())
-    except FileNotFoundError:
-        raise UsageError(f"--listen-from {path}: no such file") from None
-    except (OSError, wave.Error, EOFError) as err:
-        raise UsageError(f"--listen-from {path}: not a WAV file ({err})") from None
-    formats = {1: miniaudio.SampleFormat.UNSIGNED8, 2: miniaudio.SampleFormat.SIGNED16}
-    if width not in formats:
-        raise UsageError(f"--listen-from {path}: {8 * width}-bit WAV; expected 8 or 16-bit PCM")
-    if channels == 1 and rate == RATE and width == 2:
-        return data
-    out = miniaudio.convert_frames(
-        formats[width], channels, rate, data, miniaudio.SampleFormat.SIGNED16, 1, RATE
-    )
-    return bytes(out)
-
-
-class FileSource(Source):
-    """A WAV file played into the recognizer in real time, from when listening starts: its
-    second 3.0 is heard 3.0 s after the session's first sound, as a microphone would."""
-
-    def __init__(self, path: Path, realtime: bool = True) -> None:
-        self.path = path
-        self.pcm = read_wav(path)
-        self.realtime = realtime
-
-    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
-        size = round(CHUNK_S * RATE) * 2
-        self.began = time.monotonic()
-        for offset in range(0, len(self.pcm), size):
-            if stop.is_set():
-                return
-            if self.realtime:
-                due = self.began + offset / 2 / RATE
-                wait = due - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-            yield self.pcm[offset : offset + size]
-        # the endpointer needs silence after a last word to end it
-        yield bytes(round(1.0 * RATE) * 2)
-
-
-class MicSource(Source):
-    """The default microphone through miniaudio, captured at 16 kHz mono."""
-
-    def __init__(self) -> None:
-        import miniaudio
-
-        from guidecast.live.devices import _quiet_stderr
-
-        self._queue: deque[bytes] = deque()
-        self._ready = threading.Event()
+        words = commands_for(language)
+        if words is None:
+            raise ValueError(f"no command words for language {language!r}")
+        recognizer = Recognizer(words)
+    except Exception as err:  # sent as text, answered to the first audio
+        conn.recv_bytes()
+        conn.send(("error", f"{type(err).__name__}: {err}"))
+        return
+    while True:
         try:
-            with _quiet_stderr():
-                self.device = miniaudio.CaptureDevice(
-                    input_format=miniaudio.SampleFormat.SIGNED16,
-                    nchannels=1,
-                    sample_rate=RATE,
-                    buffersize_msec=round(CHUNK_S * 1000),
-                )
-        except miniaudio.MiniaudioError as err:
-            reason = err.args[0] if err.args else str(err)
-            raise OSError(f"no microphone ({reason})") from None
-        if self.device.backend.lower() == "null":
-            self.device.close()
-            raise OSError("no microphone found")
-
-    def chunks(self, stop: threading.Event) -> Iterator[bytes]:
-        def take() -> Iterator[None]:
-            while True:
-                data = yield
-                self._queue.append(bytes(data))
-                self._ready.set()
-
-        taker = take()
-        next(taker)
-        self.device.start(taker)
-        self.began = time.monotonic()
-        while not stop.is_set():
-            if not self._ready.wait(0.1):
-                continue
-            self._ready.clear()
-            while self._queue:
-                yield self._queue.popleft()
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.device.close()
+            pcm = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if not pcm:
+            return
+        conn.send(("ok", (recognizer.feed(pcm), time.process_time())))
 
 
 # -- the listener thread ------------------------------------------------------------------
@@ -304,7 +252,7 @@ class Listener:
     def __init__(
         self,
         source: Source,
-        recognizer: Recognizer,
+        recognizer: Recognizer | RecognizerProcess,
         gate: Gate | None,
         act: Callable[[Heard, float], None],
     ) -> None:
@@ -314,7 +262,7 @@ class Listener:
         self.act = act
         self.gated = 0  # commands heard while the session sounded: dropped
         self.latencies: list[float] = []  # end of the word -> acted on, wall seconds
-        self.busy = 0.0  # CPU seconds the recognizer took
+        self.busy = 0.0  # CPU seconds this thread took (the recognizer's own: its `cpu`)
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -346,10 +294,5 @@ class Listener:
         if self._thread is not None:
             self._thread.join(timeout=2)
         self.source.close()
-
-
-def open_source(listen_from: Path | None) -> Source:
-    """The WAV file, or the microphone (OSError when there is none)."""
-    if listen_from is not None:
-        return FileSource(listen_from)
-    return MicSource()
+        if isinstance(self.recognizer, RecognizerProcess):
+            self.recognizer.close()

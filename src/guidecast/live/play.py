@@ -9,7 +9,6 @@ import queue
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,12 +17,12 @@ from guidecast.core.errors import UsageError
 from guidecast.live.keys import handle_key
 from guidecast.live.player import Event, Player
 from guidecast.live.show import Show, Snapshot
-from guidecast.routine.background import Background
 from guidecast.routine.pacing import Pacing
 from guidecast.timeline.layout import LEAD_IN, Timeline
 
 if TYPE_CHECKING:
-    from guidecast.live.listen import Heard, Listener, Source
+    from guidecast.live.listen import Heard, Listener
+    from guidecast.live.sources import Source
     from guidecast.speech.workers import SpeechPool
 
 
@@ -94,8 +93,6 @@ def play(
     from guidecast.live.view import PlainView, ScreenView
 
     started = time.monotonic() if started is None else started
-    if listen or listen_from is not None:
-        pacing = _without_bed(routine, pacing)
     slot: ShowSlot | None = None
     if is_built(routine):
         show: Show = open_show(routine, pacing)
@@ -135,25 +132,12 @@ def play(
             output.close()
         show.close()
     player.listener = listener
+    if listener is not None and listener.error is not None and warn:
+        warn(f"--listen stopped hearing commands during the session ({listener.error})")
     for error in (show.error, output.error):
         if error is not None:
             raise error
     return player
-
-
-def _without_bed(routine: str, pacing: Pacing) -> Pacing:
-    """The pacing with the sound bed off, for listening: the gate (live/listen.py) takes any
-    sound the player makes for the guide's voice, so over a bed it would never open and no
-    command would be heard. A bed asked for on the command line is refused in one line."""
-    asked = pacing.background
-    if asked is not None and not asked.off:
-        raise UsageError(
-            "--listen cannot hear commands over a sound bed yet: leave out --background, "
-            "or play without --listen"
-        )
-    if is_built(routine):
-        return pacing  # a built file keeps its bed (the README says so)
-    return replace(pacing, background=Background(off=True))
 
 
 NO_MICROPHONE = "--listen: no microphone could be opened; playing on, steered by keys"
@@ -164,7 +148,7 @@ def _listen_source(listen_from: Path | None) -> Source | None:
     none: the session plays on with keys, after a warning)."""
     import importlib.util
 
-    from guidecast.live.listen import FileSource, MicSource
+    from guidecast.live.sources import FileSource, MicSource
 
     if importlib.util.find_spec("pocketsphinx") is None:
         raise UsageError("--listen needs pocketsphinx: pip install 'guidecast[listen]'")
@@ -177,17 +161,17 @@ def _listen_source(listen_from: Path | None) -> Source | None:
 
 
 def _listener(player: Player, source: Source) -> Listener:
-    """Spoken commands to the player, gated against the player's own sound. English words
-    until the show's routine says otherwise (a built session does not say)."""
-    from guidecast.language.commands import ENGLISH
-    from guidecast.live.listen import Gate, Listener, Recognizer
+    """Spoken commands to the player, gated against the player's own voice; recognized in a
+    process of its own (live/listen.py says why). English words until the show's routine
+    says otherwise (a built session does not say)."""
+    from guidecast.live.listen import Gate, Listener, RecognizerProcess
 
     player.gate = Gate()
 
     def act(heard: Heard, wall: float) -> None:
         player.command(heard.action, heard.phrase, wall)
 
-    return Listener(source, Recognizer(ENGLISH), player.gate, act)
+    return Listener(source, RecognizerProcess("en"), player.gate, act)
 
 
 class ShowSlot:

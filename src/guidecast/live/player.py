@@ -97,7 +97,8 @@ class Player:
         self._replay_at = 0  # samples of the first piece already played
         self.replaying: Cue | None = None  # the line being said again, for the view
         self.tempo = 1.0  # how fast the silent holds run (speech always at its own pace)
-        self.gate: Gate | None = None  # told when the output sounds (live/listen.py)
+        self.gate: Gate | None = None  # told when the voice sounds (live/listen.py)
+        self._voiced = False  # the last period sent had a cue in it (speech or a chime)
         self.heard: str | None = None  # the last spoken command, for the view
         self.listener: Listener | None = None  # set by play(), for its report
         self._fade = PauseFade(self.rate)  # the bed fades out on a pause, and in on resuming
@@ -214,10 +215,13 @@ class Player:
 
     def fill(self, frames: int) -> bytes:
         """`frames` samples for the device; advances the clock by what it plays."""
+        self._voiced = False
         data = self._fill(frames)
-        if self.gate is not None:
+        if self.gate is not None and self._voiced:
+            # The voice, not the whole mix: the timeline says where the cues are, so a sound
+            # bed under them (live, or in a built file) neither holds the gate shut nor opens it.
             now = self.clock()
-            self.gate.output(data, now, now + frames / self.rate + MAX_BUFFERED_S)
+            self.gate.sounding(now, now + frames / self.rate + MAX_BUFFERED_S)
         return data
 
     def _fill(self, frames: int) -> bytes:
@@ -277,6 +281,7 @@ class Player:
                 self._emit("start", self.position, now)
             start = self.position
             pcm = self._fade.into(self.show, snap, start, self.show.pcm(snap, start, take))
+            self._voiced = bool(snap.cue_at(start) or snap.cues_between(start, start + take))
             self._crossings(snap, start, start + take, now)
             self.position += take
             self.played += take
@@ -319,6 +324,7 @@ class Player:
                 chunks.append(bytes(count * 2))
             else:
                 chunks.append(self.show.pcm(snap, start + self._replay_at, count))
+                self._voiced = True
             got += count
             self._replay_at += count
             if self._replay_at >= length:

@@ -158,6 +158,17 @@ class Pyttsx3Engine:
             return ids[0]
         if voice_id in ids:
             return voice_id
+        base, plus, variant = voice_id.partition("+")
+        if plus:  # a variant over a voice: `gmw/en-us+f3` (f1-f5 female, m1-m7 male, ...)
+            variants = _variants()
+            if variants is not None and variant not in variants:
+                close = difflib.get_close_matches(variant, sorted(variants), n=3, cutoff=0.5)
+                hint = f"; close matches: {', '.join(close)}" if close else ""
+                raise VoiceNotFoundError(
+                    f"voice {voice_id!r}: espeak-ng has no variant {variant!r}{hint} "
+                    "(f1 to f5 are female, m1 to m7 male)"
+                )
+            return f"{self.resolve_voice(base, language)}+{variant}"
         by_suffix = [i for i in ids if i.split("/")[-1] == voice_id]
         if by_suffix:
             return by_suffix[0]
@@ -241,6 +252,17 @@ class Pyttsx3Engine:
             ):
                 return
             time.sleep(0.0005)
+
+
+def _variants() -> set[str] | None:
+    """The names of espeak-ng's voice variants (its data's `voices/!v`), None if unknown (a
+    system espeak-ng's data is not where the wheel's is): an unknown variant would be ignored
+    without a word, the voice staying as it was."""
+    data = os.environ.get("ESPEAK_DATA_PATH")
+    folder = Path(data) / "voices" / "!v" if data else None
+    if folder is None or not folder.is_dir():
+        return None
+    return {entry.name for entry in folder.iterdir() if entry.is_file()}
 
 
 def _read_wav(path: Path) -> SpeechClip | None:
