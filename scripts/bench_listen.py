@@ -86,8 +86,9 @@ def make_recording(path: Path) -> list[float]:
 def child(routine: str, recording: str, ends: list[float]) -> dict:
     """One play run, in this process; its figures as a dict. `ends`: where the recording's
     words end, in seconds."""
+    from guidecast.live.events import Event
     from guidecast.live.play import play
-    from guidecast.live.player import Event, Player
+    from guidecast.live.player import Player
     from guidecast.routine.pacing import Pacing
 
     gaps: list[float] = []  # between the starts of two callbacks

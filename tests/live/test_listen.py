@@ -18,10 +18,11 @@ from guidecast.core.defaults import BED_LEVEL_LU, BED_SOUNDS
 from guidecast.core.errors import UsageError
 from guidecast.language.commands import ACTIONS, ENGLISH, commands_for
 from guidecast.live.devices import MAX_AHEAD_S
+from guidecast.live.events import Event
 from guidecast.live.listen import Gate, Recognizer, RecognizerProcess
 from guidecast.live.play import play
 from guidecast.live.player import ACTIONS as PLAYER_ACTIONS
-from guidecast.live.player import Event, Player
+from guidecast.live.player import Player
 from guidecast.live.show import Snapshot
 from guidecast.live.sources import RATE, FileSource, read_wav
 from guidecast.routine.pacing import Pacing, pacing_from_options

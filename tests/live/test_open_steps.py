@@ -16,9 +16,10 @@ import pytest
 
 from guidecast.language.interface import words
 from guidecast.language.phrases import bank_for
+from guidecast.live.events import Event
 from guidecast.live.keys import handle_key
 from guidecast.live.play import play
-from guidecast.live.player import Event, Player
+from guidecast.live.player import Player
 from guidecast.routine.pacing import Pacing
 from tests.live.test_listen import RATE, say, write_wav
 from tests.live.test_play import Recorder, play_recorded

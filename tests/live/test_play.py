@@ -23,9 +23,10 @@ from guidecast.audio.leveling import level_live
 from guidecast.build import Session, plan
 from guidecast.core.defaults import SAMPLE_RATE as DEFAULT_SAMPLE_RATE
 from guidecast.live.ahead import LiveShow
+from guidecast.live.events import Event
 from guidecast.live.keys import handle_key
 from guidecast.live.play import play
-from guidecast.live.player import Event, Player
+from guidecast.live.player import Player
 from guidecast.output.manifest import manifest
 from guidecast.routine.library import resolve
 from guidecast.routine.pacing import Pacing

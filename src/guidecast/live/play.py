@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from guidecast.core import defaults
 from guidecast.core.errors import UsageError
+from guidecast.live.events import Event
 from guidecast.live.keys import handle_key
-from guidecast.live.player import Event, Player
+from guidecast.live.player import Player
 from guidecast.live.show import Show, Snapshot
 from guidecast.routine.pacing import Pacing
 from guidecast.timeline.layout import LEAD_IN, Timeline

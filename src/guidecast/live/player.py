@@ -20,11 +20,11 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from guidecast.core.errors import UsageError
 from guidecast.live.devices import MAX_AHEAD_S as MAX_BUFFERED_S
+from guidecast.live.events import Event
 from guidecast.live.pausefade import PauseFade
 from guidecast.live.show import Show, Snapshot
 from guidecast.timeline.layout import BETWEEN_LINES, Cue
@@ -39,27 +39,6 @@ MIN_TEMPO, MAX_TEMPO = 0.5, 2.0
 ACTIONS = {"pause": "pause", "resume": "resume", "next": "next_step", "done": "next_step"}
 ACTIONS |= {"back": "previous_step", "repeat": "repeat", "finish": "finish"}
 ACTIONS |= {"slower": "slower", "faster": "faster"}
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something the listener hears or does, at a session position.
-
-    `wall` is when the device took that sample (monotonic seconds); `waited` is how long, by
-    then, the clock had stood still (paused, or waiting for speech), so that
-    `(wall - first_audio - waited) * speed` is the session time the wall clock saw.
-    """
-
-    kind: str  # start, step, cue, repeat, pause, resume, seek, wait, stop, end, error,
-    # heard (a spoken command; detail: the phrase), tempo (detail: slower or faster),
-    # hold (an open step begins to wait for the listener: "done", n or space)
-    position: int
-    wall: float
-    waited: float = 0.0
-    step: int | None = None  # index into the timeline's steps, for "step"
-    cue: Cue | None = None  # for "cue" and "repeat"
-    target: int | None = None  # for "seek": where to
-    detail: str = ""
 
 
 class Player:

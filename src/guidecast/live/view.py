@@ -13,7 +13,8 @@ from typing import IO, Any
 
 from guidecast.core.durations import format_length, format_position
 from guidecast.language.interface import word
-from guidecast.live.player import Event, Player
+from guidecast.live.events import Event
+from guidecast.live.player import Player
 from guidecast.live.show import Snapshot
 from guidecast.timeline.chapters import chapter_title
 from guidecast.timeline.structure import step_count
