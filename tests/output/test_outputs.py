@@ -350,6 +350,26 @@ def test_a_rebuild_without_split_removes_the_old_tracks(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt", f"{NAME}.json", f"{NAME}.mp3"]
 
 
+@pytest.mark.parametrize("indent", [2, None, 4])
+def test_the_files_an_earlier_build_wrote_are_read_from_any_manifest(
+    tmp_path: Path, indent: int | None
+) -> None:
+    """Read as far as the manifest's own "files" list (written with indent 2), which may
+    span the reader's 64 kB pieces; a "files" deeper in, or another layout, is not taken."""
+    from guidecast.output.write import _previous_files
+
+    files = [
+        {"path": f"tracks/{n:04d}-a-long-enough-name.mp3", "role": "track"} for n in range(3000)
+    ]
+    data = {"title": "x" * 70_000, "steps": [{"files": [{"path": "not-this"}]}], "files": files}
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps(data, indent=indent), encoding="utf-8")
+    assert _previous_files(manifest) == {f["path"] for f in files}
+    manifest.write_text('{"files": [{"path": "a.mp3"}, 3]', encoding="utf-8")  # cut short
+    assert _previous_files(manifest) == set()
+    assert _previous_files(tmp_path / "none.json") == set()
+
+
 def test_ffprobe_shows_the_chapters_in_order(built: tuple[Path, dict]) -> None:
     """Where ffprobe is installed (not from pip: the imageio-ffmpeg wheel has none)."""
     import shutil

@@ -48,22 +48,45 @@ class SessionMeter:
 
     def loudness(self) -> float:
         """Integrated loudness (LUFS), gated as BS.1770 does."""
-        rate, bin_size = self.timeline.sample_rate, self.bin_size
+        rate = self.timeline.sample_rate
         blocks = round((self.timeline.length / rate - 4 * BIN_S) / BIN_S) + 1
         if blocks < 1:
             return -math.inf
-        # Each block's mean square, its four bins summed in place, and the gates as mean
-        # squares too: one array the size of the session's blocks (an 8-hour one has 290,000).
-        z = self.bins[:blocks].copy()
-        for shift in range(1, 4):
-            z += self.bins[shift : shift + blocks]
-        z /= 4 * bin_size
-        above = z >= 10 ** ((ABSOLUTE_GATE + 0.691) / 10)
-        if not above.any():
+        # Two passes over the blocks' mean squares (each its four bins summed), a window of
+        # blocks at a time: the whole session's at once (a 24-hour one has 864,000, and numpy's
+        # float64 mean of them) grew the build's peak memory with the session's length.
+        absolute = 10 ** ((ABSOLUTE_GATE + 0.691) / 10)
+        total, count = self._gated(blocks, absolute)
+        if not count:
             return -math.inf
-        relative = float(np.mean(z, where=above, dtype=np.float64)) * 10 ** (RELATIVE_GATE / 10)
-        gated = above & (z > relative)
-        return -0.691 + 10 * math.log10(float(np.mean(z, where=gated, dtype=np.float64)))
+        relative = total / count * 10 ** (RELATIVE_GATE / 10)
+        total, count = self._gated(blocks, absolute, relative)
+        return -0.691 + 10 * math.log10(total / count) if count else -math.inf
+
+    def _gated(
+        self, blocks: int, absolute: float, relative: float | None = None
+    ) -> tuple[float, int]:
+        """The sum and the number of the blocks' mean squares at or above the `absolute` gate
+        (and above the `relative` one, if given)."""
+        total, count = 0.0, 0
+        for first in range(0, blocks, LOUDNESS_WINDOW):
+            z = self._mean_squares(first, min(LOUDNESS_WINDOW, blocks - first))
+            kept = z >= absolute
+            if relative is not None:
+                kept &= z > relative
+            total += float(np.sum(z, where=kept, dtype=np.float64))
+            count += int(np.count_nonzero(kept))
+        return total, count
+
+    def _mean_squares(self, first: int, count: int) -> np.ndarray:
+        z = self.bins[first : first + count].copy()
+        for shift in range(1, 4):
+            z += self.bins[first + shift : first + shift + count]
+        z /= 4 * self.bin_size
+        return z
+
+
+LOUDNESS_WINDOW = 1 << 16  # gating blocks at a time (1.8 hours of session)
 
 
 def session_loudness(

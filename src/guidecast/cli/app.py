@@ -39,7 +39,7 @@ from guidecast.cli.options import (
     SetOption,
 )
 from guidecast.cli.terminal import errors_as_messages, print_notes, progress_bar
-from guidecast.core import defaults, interrupts
+from guidecast.core import allocator, defaults, interrupts
 from guidecast.core.durations import format_length
 from guidecast.core.errors import UsageError
 from guidecast.routine.library import load_routine
@@ -367,4 +367,5 @@ def play(
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     interrupts.install()  # SIGTERM stops as cleanly as Ctrl-C
+    allocator.return_large_blocks()  # one-off buffers do not stay in the process's memory
     app()

@@ -18,12 +18,42 @@ from guidecast.language.spec import Unit
 NOMINATIVE, ACCUSATIVE, GENITIVE = "nominative", "accusative", "genitive"
 
 
-def num2words(n: int, **options: Any) -> str:
-    # Imported on first use: speech workers read this package for default voices only, and a
-    # worker's start-up (before it ignores Ctrl-C) should not pay for num2words' 40 languages.
-    from num2words import num2words as spell
+# num2words' own folder, imported under a name of ours: `import num2words` builds the
+# converters of all its 56 languages (3.7 MB in the build's process), a session speaks one.
+_ALONE = "guidecast.language.num2words_alone"
 
-    return spell(n, **options)
+
+def num2words(n: int, lang: str = "en", **options: Any) -> str:
+    """num2words' cardinal of `n` in `lang`, with its options (Russian gender, case...)."""
+    return _converter(lang).to_cardinal(n, **options)
+
+
+@functools.cache
+def _converter(code: str) -> Any:
+    """num2words' converter for `code`, found as num2words finds it (the whole code, else its
+    first two letters), loaded without the others. Imported on first use: speech workers read
+    this package for default voices only."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    if _ALONE not in sys.modules:
+        spec = importlib.util.find_spec("num2words")  # finds, does not import
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError("No module named 'num2words'", name="num2words")
+        package = types.ModuleType(_ALONE)
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules[_ALONE] = package
+    for name in dict.fromkeys((code.upper(), code[:2].upper())):
+        try:
+            module = importlib.import_module(f"{_ALONE}.lang_{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{_ALONE}.lang_{name}":
+                raise
+            continue
+        return getattr(module, f"Num2Word_{name}")()
+    raise NotImplementedError(f"num2words has no language {code!r}")
 
 
 # Kept: every layout of a session asks for its countdown's numbers again at every step (an

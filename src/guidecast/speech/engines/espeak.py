@@ -23,6 +23,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
+from guidecast.core import installed
 from guidecast.core.defaults import SPEECH_RATE
 from guidecast.core.errors import SpeechError, VoiceNotFoundError
 from guidecast.language.phrases import default_voice, voice_table
@@ -113,19 +114,13 @@ class Pyttsx3Engine:
 
     def version(self) -> str:
         """Versions of everything that shapes the sound; cheap, needs no `load()`."""
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            espeak = version("espeakng-loader")
-        except PackageNotFoundError:
-            espeak = f"system-{_system_espeak_version()}"
-        try:
-            pyttsx3 = version("pyttsx3")
-        except PackageNotFoundError:
+        espeak = installed.version("espeakng-loader") or f"system-{_system_espeak_version()}"
+        pyttsx3 = installed.version("pyttsx3")
+        if pyttsx3 is None:
             raise SpeechError(
                 "cannot start the pyttsx3 speech engine: pyttsx3 is not installed; "
                 "reinstall guidecast"
-            ) from None
+            )
         return (
             f"pyttsx3-{pyttsx3}+espeakng-loader-{espeak}+rate-{SPEECH_RATE}"
             f"+voices-{_voices_key()}+driver-{DRIVER_VERSION}"

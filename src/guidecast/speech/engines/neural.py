@@ -11,9 +11,9 @@ import bisect
 import importlib.util
 import os
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from guidecast.core import installed
 from guidecast.core.errors import EngineNotInstalledError, VoiceNotFoundError
 from guidecast.speech.engine import SpeechClip, VoiceInfo
 
@@ -49,10 +49,7 @@ def require(engine: str, modules: Sequence[str]) -> None:
 
 
 def dist_version(distribution: str) -> str:
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return "missing"
+    return installed.version(distribution) or "missing"
 
 
 def onnx_session_options() -> Any:
